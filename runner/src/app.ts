@@ -1,0 +1,121 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AgentConfig } from './config'
+import { runJob, type JobRequest } from './job'
+import { findLanguage, languages } from './languages'
+import type { Versions } from './versions'
+
+class RequestError extends Error {
+  constructor (readonly statusCode: number, readonly code: string, message: string) {
+    super(message)
+  }
+}
+
+function send (res: ServerResponse, statusCode: number, body: unknown): void {
+  const json = JSON.stringify(body)
+  res.writeHead(statusCode, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) })
+  res.end(json)
+}
+
+function readBody (req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        reject(new RequestError(413, 'RUNNER_ERR_BODY_TOO_LARGE', `body is over ${limit} bytes`))
+        req.destroy()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+function isStageLimits (value: unknown): boolean {
+  if (value === undefined) return true
+  if (typeof value !== 'object' || value === null) return false
+  const timeoutMs = (value as { timeoutMs?: unknown }).timeoutMs
+  return timeoutMs === undefined || (Number.isInteger(timeoutMs) && (timeoutMs as number) > 0)
+}
+
+/** The proxy validates requests fully; this guards the agent against anything else that reaches it. */
+export function parseJob (text: string): JobRequest {
+  let job: JobRequest
+  try {
+    job = JSON.parse(text)
+  } catch {
+    throw new RequestError(400, 'RUNNER_ERR_INVALID_JSON', 'body is not valid JSON')
+  }
+  if (typeof job !== 'object' || job === null) throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'body must be an object')
+  if (typeof job.language !== 'string') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'language must be a string')
+  if (typeof job.code !== 'string') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'code must be a string')
+  if (job.stdin !== undefined && typeof job.stdin !== 'string') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'stdin must be a string')
+  if (job.args !== undefined && !(Array.isArray(job.args) && job.args.every((arg) => typeof arg === 'string'))) {
+    throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'args must be an array of strings')
+  }
+  if (job.limits !== undefined && (typeof job.limits !== 'object' || job.limits === null ||
+      !isStageLimits(job.limits.compile) || !isStageLimits(job.limits.run))) {
+    throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'limits.compile.timeoutMs and limits.run.timeoutMs must be positive integers')
+  }
+  return job
+}
+
+export interface Agent {
+  server: Server
+  busy: () => boolean
+}
+
+export function buildAgent (config: AgentConfig, versions: Versions): Agent {
+  let busy = false
+  const runtimes = languages.map((language) => ({
+    language: language.name,
+    version: versions[language.name] ?? 'unknown',
+    aliases: language.aliases
+  }))
+
+  async function execute (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (busy) {
+      // Drain the body so the connection stays usable, then refuse.
+      req.resume()
+      send(res, 409, { error: { code: 'RUNNER_ERR_BUSY', message: 'this runner is running a job already; it takes one job at a time' } })
+      return
+    }
+    busy = true
+    try {
+      const job = parseJob(await readBody(req, config.bodyLimitBytes))
+      const language = findLanguage(job.language)
+      if (!language) {
+        throw new RequestError(400, 'RUNNER_ERR_UNKNOWN_LANGUAGE', `language ${JSON.stringify(job.language)} is not supported`)
+      }
+      const result = await runJob(job, language, versions[language.name] ?? 'unknown', config)
+      send(res, 200, result)
+    } catch (err) {
+      if (err instanceof RequestError) {
+        send(res, err.statusCode, { error: { code: err.code, message: err.message } })
+      } else {
+        send(res, 500, { error: { code: 'RUNNER_ERR_INTERNAL', message: (err as Error).message } })
+      }
+    } finally {
+      busy = false
+    }
+  }
+
+  const server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/execute') {
+      void execute(req, res)
+    } else if (req.method === 'GET' && req.url === '/health') {
+      send(res, 200, { status: 'ok', busy, runtimes })
+    } else {
+      req.resume()
+      send(res, 404, { error: { code: 'RUNNER_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url}` } })
+    }
+  })
+  // The proxy keeps one connection per runner open for the runner's whole life.
+  server.keepAliveTimeout = 0
+  server.headersTimeout = 0
+  server.requestTimeout = 0
+  return { server, busy: () => busy }
+}

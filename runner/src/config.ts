@@ -1,0 +1,57 @@
+// The agent's settings come from the environment, so the same build runs in a container (the defaults)
+// and on a host in tests (another uid, private temp dirs instead of /tmp and /dev/shm).
+
+export interface AgentConfig {
+  /** Unix socket to listen on. Either this or port. */
+  socketPath?: string
+  /** TCP port to listen on instead of a unix socket. */
+  port?: number
+  host: string
+  /** The unprivileged uid and gid that user programs run as. */
+  uid: number
+  gid: number
+  /** Each job gets a fresh directory under this one. */
+  scratchRoot: string
+  /** Directories the program can write to besides its scratch dir; emptied after every job. */
+  wipeDirs: string[]
+  /** Written at image build time; when missing, versions are read from the toolchains at start. */
+  versionsFile: string
+  /** Cap on stdout and on stderr of each stage. */
+  outputBytes: number
+  /** Cap on a request body. */
+  bodyLimitBytes: number
+  defaultLimits: { compile: { timeoutMs: number }, run: { timeoutMs: number } }
+}
+
+function integer (env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`)
+  }
+  return value
+}
+
+export function loadAgentConfig (env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  const port = env.RUNNER_PORT ? integer(env, 'RUNNER_PORT', 0) : undefined
+  const socketPath = env.RUNNER_SOCKET || (port === undefined ? '/run/runner/agent.sock' : undefined)
+  const uid = integer(env, 'RUNNER_UID', 10001)
+  if (uid === 0) throw new Error('RUNNER_UID must not be 0: user programs never run as root')
+  return {
+    socketPath,
+    port,
+    host: env.RUNNER_HOST || '127.0.0.1',
+    uid,
+    gid: integer(env, 'RUNNER_GID', uid),
+    scratchRoot: env.RUNNER_SCRATCH || '/sandbox',
+    wipeDirs: (env.RUNNER_WIPE_DIRS ?? '/tmp:/dev/shm').split(':').filter(Boolean),
+    versionsFile: env.RUNNER_VERSIONS || '/opt/runner/versions.json',
+    outputBytes: integer(env, 'RUNNER_OUTPUT_BYTES', 1024 * 1024),
+    bodyLimitBytes: integer(env, 'RUNNER_BODY_LIMIT_BYTES', 16 * 1024 * 1024),
+    defaultLimits: {
+      compile: { timeoutMs: integer(env, 'RUNNER_COMPILE_TIMEOUT_MS', 10000) },
+      run: { timeoutMs: integer(env, 'RUNNER_RUN_TIMEOUT_MS', 3000) }
+    }
+  }
+}
