@@ -1,0 +1,35 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Config } from './config'
+import { errorHandler } from './error-handler'
+import { NotFoundError } from './errors'
+import type { ExecutionPool } from './execution-pool'
+import { executeRoute } from './routes/execute'
+import { healthRoutes } from './routes/health'
+
+export interface AppOptions {
+  config: Config
+  pool: ExecutionPool
+  logger?: FastifyServerOptions['logger']
+  /** A pino instance shared with the pool, used instead of `logger`. */
+  loggerInstance?: FastifyServerOptions['loggerInstance']
+}
+
+/** Builds the proxy; never listens. Closing the app closes the pool and removes its runners. */
+export function buildApp ({ config, pool, logger = false, loggerInstance }: AppOptions): FastifyInstance {
+  const app = Fastify({
+    ...(loggerInstance ? { loggerInstance } : { logger }),
+    bodyLimit: config.bodyLimitBytes,
+    ajv: {
+      // A misspelled or mistyped field is a 400, never silently dropped or coerced.
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false }
+    }
+  })
+  app.setErrorHandler(errorHandler(config.bodyLimitBytes))
+  app.setNotFoundHandler((request) => {
+    throw new NotFoundError(request.method, request.url)
+  })
+  healthRoutes(app, pool)
+  executeRoute(app, config, pool)
+  app.addHook('onClose', async () => { await pool.close() })
+  return app
+}

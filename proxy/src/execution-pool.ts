@@ -1,0 +1,15 @@
+import type { Runner } from './pool/runner'
+
+/** What the routes need of a pool; RunnerPool is the real one. */
+export interface ExecutionPool {
+  acquire (): Promise<Runner>
+  release (runner: Runner, clean: boolean): void
+  giveBack (runner: Runner): void
+  readonly isReady: boolean
+  readonly ready: number
+  readonly min: number
+  readonly max: number
+  readonly borrowed: number
+  readonly pending: number
+  close (): Promise<void>
+}

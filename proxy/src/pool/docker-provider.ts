@@ -1,0 +1,217 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import Docker from 'dockerode'
+import type { Config } from '../config'
+import type { RemovalReason, RunnerProvider } from './provider'
+import { Runner } from './runner'
+
+export const POOL_LABEL = 'codeexec.pool'
+const ROLE_LABEL = 'codeexec.role'
+/** Where the runner's socket directory is mounted inside its container (runner/Dockerfile). */
+const CONTAINER_SOCKET_DIR = '/run/runner'
+const HEALTH_POLL_MS = 20
+
+export interface Logger {
+  info: (obj: object, msg?: string) => void
+  warn: (obj: object, msg?: string) => void
+  error: (obj: object, msg?: string) => void
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function isGone (err: unknown): boolean {
+  const status = (err as { statusCode?: number }).statusCode
+  return status === 404 || status === 409
+}
+
+/** The container spec of DESIGN.md: no network, read-only root, exec tmpfs scratch, few capabilities. */
+export function containerSpec (config: Config, name: string, socketDir: string): Docker.ContainerCreateOptions {
+  const { runner, poolName } = config
+  return {
+    name,
+    Image: runner.image,
+    Labels: { [POOL_LABEL]: poolName, [ROLE_LABEL]: 'runner' },
+    HostConfig: {
+      NetworkMode: 'none',
+      ReadonlyRootfs: true,
+      Init: true,
+      Privileged: false,
+      CapDrop: ['ALL'],
+      // To create the job dir for the program's uid, switch to that uid, kill its processes and wipe what it wrote.
+      CapAdd: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'SETUID', 'SETGID'],
+      SecurityOpt: ['no-new-privileges'],
+      PidsLimit: runner.pids,
+      Memory: runner.memoryBytes,
+      MemorySwap: runner.memoryBytes,
+      NanoCpus: Math.round(runner.cpus * 1e9),
+      // Docker's default tmpfs is noexec: compiled programs would not start.
+      Tmpfs: {
+        '/sandbox': `rw,exec,nosuid,nodev,size=${runner.scratchBytes},mode=755`,
+        '/tmp': `rw,exec,nosuid,nodev,size=${runner.tmpBytes},mode=1777`
+      },
+      ShmSize: runner.tmpBytes,
+      Binds: [`${socketDir}:${CONTAINER_SOCKET_DIR}`],
+      RestartPolicy: { Name: 'no' }
+    }
+  }
+}
+
+export class DockerProvider implements RunnerProvider {
+  readonly docker: Docker
+  private stopped = false
+  private readonly byContainer = new Map<string, Runner>()
+  private events?: NodeJS.ReadableStream
+  private readonly poolDir: string
+
+  constructor (private readonly config: Config, private readonly log: Logger, docker?: Docker) {
+    this.docker = docker ?? new Docker({ socketPath: config.docker.socketPath, timeout: config.docker.timeoutMs })
+    this.poolDir = join(config.runner.socketDir, config.poolName)
+  }
+
+  /** Follows the engine's events so a runner that dies while idle is known dead at once. */
+  async watch (): Promise<void> {
+    if (this.stopped) return
+    try {
+      const stream = await this.docker.getEvents({
+        filters: { type: ['container'], event: ['die', 'destroy'], label: [`${POOL_LABEL}=${this.config.poolName}`] }
+      }) as unknown as NodeJS.ReadableStream
+      this.events = stream
+      let buffer = ''
+      stream.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString('utf8')
+        let newline
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, newline)
+          buffer = buffer.slice(newline + 1)
+          this.onEvent(line)
+        }
+      })
+      stream.on('error', () => {})
+      stream.on('close', () => {
+        if (!this.stopped) setTimeout(() => { void this.watch() }, 1000).unref()
+      })
+    } catch (err) {
+      this.log.warn({ err }, 'cannot follow docker events; retrying')
+      if (!this.stopped) setTimeout(() => { void this.watch() }, 1000).unref()
+    }
+  }
+
+  private onEvent (line: string): void {
+    if (line.trim() === '') return
+    try {
+      const event = JSON.parse(line) as { id?: string, Action?: string }
+      const runner = event.id ? this.byContainer.get(event.id) : undefined
+      if (runner && !runner.dead) {
+        runner.dead = true
+        this.log.warn({ runner: runner.id, event: event.Action }, 'runner container died')
+      }
+    } catch {
+      // not an event line
+    }
+  }
+
+  async create (): Promise<Runner> {
+    let delayMs = 250
+    for (;;) {
+      if (this.stopped) throw new Error('provider stopped: no more runners are created')
+      const started = Date.now()
+      try {
+        const runner = await this.createOnce()
+        this.log.info({ runner: runner.id, startMs: Date.now() - started }, 'runner started')
+        return runner
+      } catch (err) {
+        if (this.stopped) throw err
+        this.log.error({ err, retryInMs: delayMs }, 'runner failed to start')
+        await sleep(delayMs)
+        delayMs = Math.min(delayMs * 2, 5000)
+      }
+    }
+  }
+
+  private async createOnce (): Promise<Runner> {
+    const id = randomBytes(6).toString('hex')
+    const socketDir = join(this.poolDir, id)
+    // 0700 root: the program's uid cannot enter it, so cannot reach the agent's socket.
+    mkdirSync(socketDir, { recursive: true, mode: 0o700 })
+    const runner = new Runner(id, join(socketDir, 'agent.sock'))
+    try {
+      const container = await this.docker.createContainer(containerSpec(this.config, `${this.config.poolName}-${id}`, socketDir))
+      runner.containerId = container.id
+      this.byContainer.set(container.id, runner)
+      await container.start()
+      await this.waitHealthy(runner)
+      return runner
+    } catch (err) {
+      await this.destroy(runner, 'failed').catch(() => {})
+      throw err
+    }
+  }
+
+  private async waitHealthy (runner: Runner): Promise<void> {
+    const deadline = Date.now() + this.config.pool.startTimeoutMs
+    while (Date.now() < deadline) {
+      if (this.stopped) throw new Error('provider stopped while a runner was starting')
+      if (runner.dead) throw new Error(`runner ${runner.id} exited while starting`)
+      if (existsSync(runner.socketPath) && await runner.health(1000)) return
+      await sleep(HEALTH_POLL_MS)
+    }
+    throw new Error(`runner ${runner.id} did not answer /health within ${this.config.pool.startTimeoutMs} ms`)
+  }
+
+  async destroy (runner: Runner, reason: RemovalReason): Promise<void> {
+    runner.dead = true
+    await runner.close()
+    if (runner.containerId) {
+      try {
+        await this.docker.getContainer(runner.containerId).remove({ force: true, v: true })
+      } catch (err) {
+        if (!isGone(err)) throw err
+      } finally {
+        this.byContainer.delete(runner.containerId)
+      }
+    }
+    rmSync(join(this.poolDir, runner.id), { recursive: true, force: true })
+    this.log.info({ runner: runner.id, reason }, 'runner removed')
+  }
+
+  private async removeLabelled (): Promise<number> {
+    const containers = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${POOL_LABEL}=${this.config.poolName}`] }
+    })
+    await Promise.all(containers.map(async (info) => {
+      try {
+        await this.docker.getContainer(info.Id).remove({ force: true, v: true })
+      } catch (err) {
+        if (!isGone(err)) throw err
+      }
+    }))
+    return containers.length
+  }
+
+  async start (): Promise<void> {
+    await this.removeLeftovers()
+    await this.watch()
+  }
+
+  async removeLeftovers (): Promise<number> {
+    const removed = await this.removeLabelled()
+    rmSync(this.poolDir, { recursive: true, force: true })
+    if (removed > 0) this.log.warn({ removed, pool: this.config.poolName }, 'removed runners an earlier process left behind')
+    return removed
+  }
+
+  stop (): void {
+    this.stopped = true
+    const events = this.events as unknown as { destroy?: () => void } | undefined
+    events?.destroy?.()
+  }
+
+  async removeAll (): Promise<number> {
+    const removed = await this.removeLabelled()
+    this.byContainer.clear()
+    rmSync(this.poolDir, { recursive: true, force: true })
+    return removed
+  }
+}

@@ -1,0 +1,20 @@
+import type { Runner } from './runner'
+
+/** Why a runner left the pool. */
+export type RemovalReason = 'max_uses' | 'unclean' | 'crashed' | 'failed' | 'shutdown' | 'idle'
+
+/**
+ * Makes and removes runners. The pool does not know where runners live: Docker today, something else
+ * later, a fake in unit tests.
+ */
+export interface RunnerProvider {
+  /** A runner that answers /health. Retries with back-off until it succeeds or the provider is closed. */
+  create (): Promise<Runner>
+  destroy (runner: Runner, reason: RemovalReason): Promise<void>
+  /** Removes what an earlier process with this pool's name left behind, and starts noticing deaths. */
+  start (): Promise<void>
+  /** Stops creating; pending creates reject. */
+  stop (): void
+  /** Removes every runner of this pool, tracked or not. */
+  removeAll (): Promise<number>
+}

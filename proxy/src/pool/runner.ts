@@ -1,0 +1,89 @@
+import { Client } from 'undici'
+
+/** What a runner agent answers to POST /execute (see runner/src/job.ts). */
+export interface RunnerResult {
+  language: string
+  version: string
+  status: string
+  compile: StageReport | null
+  run: StageReport | null
+  runnerMs: number
+  clean: boolean
+  problems?: string[]
+}
+
+export interface StageReport {
+  stdout: string
+  stderr: string
+  exitCode: number | null
+  signal: string | null
+  wallMs: number
+}
+
+export class RunnerError extends Error {
+  constructor (message: string, readonly code: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'RunnerError'
+  }
+}
+
+// Idle connections to runners live as long as the runners do.
+const KEEP_ALIVE_MS = 24 * 60 * 60 * 1000
+
+/** One runner agent as the proxy sees it: where it listens, one kept-alive connection, how often it was used. */
+export class Runner {
+  readonly client: Client
+  uses = 0
+  dead = false
+  containerId?: string
+
+  constructor (readonly id: string, readonly socketPath: string) {
+    this.client = new Client('http://runner', {
+      socketPath,
+      pipelining: 1,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      keepAliveMaxTimeout: KEEP_ALIVE_MS
+    })
+  }
+
+  /** Resolves true when GET /health answers 200 within timeoutMs; false on any failure. */
+  async health (timeoutMs: number): Promise<boolean> {
+    try {
+      const { statusCode, body } = await this.client.request({
+        path: '/health',
+        method: 'GET',
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs
+      })
+      await body.dump()
+      return statusCode === 200
+    } catch {
+      return false
+    }
+  }
+
+  async execute (job: unknown, timeoutMs: number): Promise<RunnerResult> {
+    let response
+    try {
+      response = await this.client.request({
+        path: '/execute',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(job),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs
+      })
+    } catch (err) {
+      throw new RunnerError(`runner ${this.id} did not answer: ${(err as Error).message}`, (err as { code?: string }).code ?? 'UNKNOWN', { cause: err })
+    }
+    const text = await response.body.text()
+    if (response.statusCode !== 200) {
+      throw new RunnerError(`runner ${this.id} answered ${response.statusCode}: ${text.slice(0, 500)}`, `HTTP_${response.statusCode}`)
+    }
+    return JSON.parse(text) as RunnerResult
+  }
+
+  async close (): Promise<void> {
+    await this.client.destroy().catch(() => {})
+  }
+}

@@ -1,0 +1,42 @@
+import closeWithGrace from 'close-with-grace'
+import pino from 'pino'
+import { buildApp } from './app'
+import { ConfigError, loadConfig } from './config'
+import { DockerProvider } from './pool/docker-provider'
+import { RunnerPool } from './pool/runner-pool'
+
+async function main (): Promise<void> {
+  const configPath = process.env.POOL_CONFIG ?? 'pool.config.json'
+  let config
+  try {
+    config = loadConfig(configPath)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message)
+      process.exit(2)
+    }
+    throw err
+  }
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' })
+  const provider = new DockerProvider(config, logger)
+  const pool = new RunnerPool(provider, config.pool, logger)
+  const app = buildApp({ config, pool, loggerInstance: logger })
+
+  closeWithGrace({ delay: Number(process.env.SHUTDOWN_GRACE_MS ?? 60000) }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'shutting down after an error')
+    else logger.info({ signal }, 'shutting down: draining the pool and removing its runners')
+    await app.close()
+  })
+
+  const port = Number(process.env.PORT ?? 3000)
+  const host = process.env.HOST ?? '127.0.0.1'
+  await app.listen({ port, host })
+  // Fill after listening: /healthz answers at once, /readyz once the pool reaches its minimum.
+  await pool.start()
+  logger.info({ pool: config.poolName, min: config.pool.min, max: config.pool.max }, 'filling the runner pool')
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
