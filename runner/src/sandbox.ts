@@ -65,10 +65,10 @@ export function runStage (options: StageOptions): Promise<StageResult> {
 
     const collect = (name: 'stdout' | 'stderr') => (chunk: Buffer) => {
       const room = options.outputBytes - sizes[name]
-      if (room <= 0) return
       if (chunk.length > room) {
-        output[name].push(chunk.subarray(0, room))
-        sizes[name] += room
+        // More than fits: keep what fits, stop the program, say which stream overflowed first.
+        if (room > 0) output[name].push(chunk.subarray(0, room))
+        sizes[name] += Math.max(room, 0)
         if (truncated === null) truncated = name
         killGroup(child.pid)
         return

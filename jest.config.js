@@ -1,0 +1,12 @@
+/** Three groups: unit (pure logic), integration (the runner agent as a real process on the host), e2e (real Docker). */
+const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: { warnOnly: false } }] }
+const group = (name) => ({
+  displayName: name,
+  testEnvironment: 'node',
+  transform,
+  testMatch: [`<rootDir>/test/${name}/**/*.test.ts`]
+})
+
+module.exports = {
+  projects: [group('unit'), group('integration'), group('e2e')]
+}

@@ -1,0 +1,63 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { request } from 'undici'
+import { buildAgent, type Agent } from '../../runner/src/app'
+import { loadAgentConfig, type AgentConfig } from '../../runner/src/config'
+import { detectVersions } from '../../runner/src/versions'
+
+export interface HostAgent {
+  agent: Agent
+  config: AgentConfig
+  url: string
+  base: string
+  close: () => Promise<void>
+}
+
+/**
+ * The runner agent on the host, as a real server with real child processes. Its uid and the places it
+ * wipes are its own, so it never touches the host's processes or /tmp.
+ */
+export async function startHostAgent (uid: number): Promise<HostAgent> {
+  const base = mkdtempSync(join(tmpdir(), 'agent-'))
+  chmodSync(base, 0o755)
+  const scratch = join(base, 'scratch')
+  const tmp = join(base, 'tmp')
+  const shm = join(base, 'shm')
+  mkdirSync(scratch, { mode: 0o755 })
+  for (const dir of [tmp, shm]) {
+    mkdirSync(dir)
+    chmodSync(dir, 0o1777)
+  }
+  const config = loadAgentConfig({
+    RUNNER_PORT: '0',
+    RUNNER_UID: String(uid),
+    RUNNER_SCRATCH: scratch,
+    RUNNER_WIPE_DIRS: `${tmp}:${shm}`,
+    RUNNER_OUTPUT_BYTES: String(64 * 1024)
+  })
+  const agent = buildAgent(config, detectVersions())
+  await new Promise<void>((resolve) => agent.server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(agent.server.address() as AddressInfo).port}`
+  return {
+    agent,
+    config,
+    url,
+    base,
+    close: async () => {
+      agent.server.closeAllConnections()
+      await new Promise((resolve) => agent.server.close(resolve))
+      rmSync(base, { recursive: true, force: true })
+    }
+  }
+}
+
+export async function execute (url: string, job: unknown): Promise<{ statusCode: number, body: any }> {
+  const response = await request(`${url}/execute`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(job)
+  })
+  return { statusCode: response.statusCode, body: await response.body.json() }
+}

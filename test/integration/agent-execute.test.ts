@@ -1,0 +1,79 @@
+import { execute, startHostAgent, type HostAgent } from '../helpers/agent'
+
+jest.setTimeout(30000)
+let host: HostAgent
+
+beforeAll(async () => { host = await startHostAgent(61001) })
+afterAll(async () => { await host.close() })
+
+describe('runner agent: one job', () => {
+  test('python reads stdin and answers with its version, timing and a clean report', async () => {
+    const { statusCode, body } = await execute(host.url, { language: 'python', code: 'print(input())', stdin: 'hi' })
+    expect(statusCode).toBe(200)
+    expect(body).toMatchObject({
+      language: 'python',
+      status: 'ok',
+      compile: null,
+      run: { stdout: 'hi\n', stderr: '', exitCode: 0, signal: null },
+      clean: true
+    })
+    expect(body.version).toMatch(/^3\.\d+\.\d+$/)
+    expect(body.runnerMs).toBeGreaterThanOrEqual(body.run.wallMs)
+  })
+
+  test('the program runs as the configured uid with a minimal environment and its args', async () => {
+    const code = 'import os, sys\nprint(os.getuid(), os.getgid())\nprint(sorted(os.environ))\nprint(sys.argv[1:])'
+    const { body } = await execute(host.url, { language: 'py', code, args: ['a b', '--c'] })
+    // python adds LC_CTYPE itself (PEP 538); nothing of the agent's environment reaches the program.
+    expect(body.run.stdout).toMatch(/^61001 61001\n\['HOME', 'LANG', (?:'LC_CTYPE', )?'PATH', 'TMPDIR'\]\n\['a b', '--c'\]\n$/)
+  })
+
+  test('javascript and c++ run', async () => {
+    const js = await execute(host.url, { language: 'javascript', code: 'console.log(6 * 7)' })
+    expect(js.body.run.stdout).toBe('42\n')
+    const cpp = await execute(host.url, { language: 'cpp', code: '#include <iostream>\nint main(){std::string s; std::cin >> s; std::cout << s.size() << "\\n";}', stdin: 'abcd' })
+    expect(cpp.body.status).toBe('ok')
+    expect(cpp.body.compile.exitCode).toBe(0)
+    expect(cpp.body.run.stdout).toBe('4\n')
+  })
+
+  test('a C compile error is a compile_error with the compiler message, and nothing runs', async () => {
+    const { statusCode, body } = await execute(host.url, { language: 'c', code: 'int main() { return 0 }' })
+    expect(statusCode).toBe(200)
+    expect(body.status).toBe('compile_error')
+    expect(body.compile.exitCode).not.toBe(0)
+    expect(body.compile.stderr).toMatch(/main\.c:1:\d+: error: expected/)
+    expect(body.run).toBeNull()
+  })
+
+  test('a non-zero exit and a death by signal are runtime errors', async () => {
+    const exit = await execute(host.url, { language: 'python', code: 'import sys\nsys.exit(3)' })
+    expect(exit.body).toMatchObject({ status: 'runtime_error', run: { exitCode: 3, signal: null } })
+    const segv = await execute(host.url, { language: 'c', code: 'int main(){ volatile int *p = 0; return *p; }' })
+    expect(segv.body).toMatchObject({ status: 'runtime_error', run: { exitCode: null, signal: 'SIGSEGV' } })
+  })
+
+  test('a program over its run timeout is stopped and reported as timeout', async () => {
+    const { body } = await execute(host.url, { language: 'python', code: 'while True: pass', limits: { run: { timeoutMs: 300 } } })
+    expect(body.status).toBe('timeout')
+    expect(body.run.signal).toBe('SIGKILL')
+    expect(body.run.wallMs).toBeGreaterThanOrEqual(290)
+    expect(body.run.wallMs).toBeLessThan(5000)
+    expect(body.clean).toBe(true)
+  })
+
+  test('output over the cap is cut at the cap and the program stopped', async () => {
+    const { body } = await execute(host.url, { language: 'python', code: 'while True: print("x" * 1000)' })
+    expect(body.status).toBe('output_limit')
+    expect(body.run.stdout.length).toBe(64 * 1024)
+  })
+
+  test('bad jobs are refused with a code and the agent keeps working', async () => {
+    const unknown = await execute(host.url, { language: 'cobol', code: '' })
+    expect(unknown).toEqual({ statusCode: 400, body: { error: { code: 'RUNNER_ERR_UNKNOWN_LANGUAGE', message: 'language "cobol" is not supported' } } })
+    const mistyped = await execute(host.url, { language: 'python', code: 5 })
+    expect(mistyped).toEqual({ statusCode: 400, body: { error: { code: 'RUNNER_ERR_INVALID_FIELD', message: 'code must be a string' } } })
+    const ok = await execute(host.url, { language: 'python', code: 'print(1)' })
+    expect(ok.body.status).toBe('ok')
+  })
+})

@@ -1,0 +1,31 @@
+import { findLanguage, languageNames, languages } from '../../runner/src/languages'
+
+describe('language table', () => {
+  test('the four languages of the first release, by canonical name', () => {
+    expect(languageNames()).toEqual(['python', 'javascript', 'c', 'cpp'])
+  })
+
+  test.each([
+    ['py', 'python'], ['python3', 'python'], ['js', 'javascript'], ['node', 'javascript'],
+    ['c++', 'cpp'], ['CPP', 'cpp'], ['gcc', 'c']
+  ])('alias %s finds %s', (alias, name) => {
+    expect(findLanguage(alias)?.name).toBe(name)
+  })
+
+  test('an unknown name finds nothing', () => {
+    expect(findLanguage('cobol')).toBeUndefined()
+  })
+
+  test('no alias is claimed twice and every row is complete', () => {
+    const seen = new Set<string>()
+    for (const language of languages) {
+      for (const name of [language.name, ...language.aliases]) {
+        expect(seen.has(name)).toBe(false)
+        seen.add(name)
+      }
+      expect(language.run.length).toBeGreaterThan(0)
+      expect(language.fileName).toMatch(/^[\w.]+$/)
+      expect(() => new RegExp(language.versionPattern)).not.toThrow()
+    }
+  })
+})
