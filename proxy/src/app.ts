@@ -24,12 +24,20 @@ export function buildApp ({ config, pool, logger = false, loggerInstance }: AppO
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false }
     }
   })
+  // Only JSON is accepted: anything else is a 415 rather than a string that fails validation.
+  app.removeContentTypeParser('text/plain')
   app.setErrorHandler(errorHandler(config.bodyLimitBytes))
   app.setNotFoundHandler((request) => {
     throw new NotFoundError(request.method, request.url)
   })
   healthRoutes(app, pool)
   executeRoute(app, config, pool)
+  // Answers finished during shutdown close their connection, or an idle keep-alive would hold the exit back.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) void reply.header('connection', 'close')
+  })
   app.addHook('onClose', async () => { await pool.close() })
   return app
 }

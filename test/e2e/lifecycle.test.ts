@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { call, containersOf, realApp, sleep, testConfig, waitFor } from '../helpers/docker'
+
+jest.setTimeout(180000)
+const POOL = 'e2e-life'
+const BYSTANDER = 'e2e-bystander'
+const SERVER = resolve(__dirname, '../../dist/proxy/src/server.js')
+const dir = mkdtempSync(join(tmpdir(), 'lifecycle-'))
+const configPath = join(dir, 'pool.config.json')
+writeFileSync(configPath, JSON.stringify({ poolName: POOL, pool: { min: 2, max: 2 } }))
+
+// Another pool on the same engine, which neither proxy may touch.
+const bystander = realApp(testConfig(BYSTANDER, { min: 1, max: 1 }))
+let bystanderContainers: string[] = []
+let port = 3300 + Math.floor(Math.random() * 500)
+
+interface Proxy { child: ChildProcess, base: string, exited: Promise<number | null>, output: () => string }
+
+async function startProxy (): Promise<Proxy> {
+  port++
+  let output = ''
+  const child = spawn(process.execPath, [SERVER], {
+    env: { ...process.env, POOL_CONFIG: configPath, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  child.stdout?.on('data', (chunk) => { output += chunk })
+  child.stderr?.on('data', (chunk) => { output += chunk })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const base = `http://127.0.0.1:${port}`
+  await waitFor('the proxy to be ready', async () => {
+    try {
+      return (await call(base, { url: '/readyz' })).statusCode === 200
+    } catch {
+      return false
+    }
+  }, 90000).catch((err) => { throw new Error(`${err.message}\n${output}`) })
+  return { child, base, exited, output: () => output }
+}
+
+beforeAll(async () => {
+  await bystander.pool.start()
+  await waitFor('the bystander pool', () => bystander.pool.ready === 1)
+  bystanderContainers = await containersOf(BYSTANDER)
+  expect(bystanderContainers).toHaveLength(1)
+})
+afterAll(async () => {
+  await bystander.app.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('proxy process lifecycle', () => {
+  test('the proxy answers through its pool, and SIGTERM leaves no container of its pool', async () => {
+    const proxy = await startProxy()
+    expect(await containersOf(POOL)).toHaveLength(2)
+    const answer = await call(proxy.base, { url: '/api/v1/execute', payload: { language: 'c', code: '#include <stdio.h>\nint main(){puts("up");}' } })
+    expect(answer.json()).toMatchObject({ status: 'ok', run: { stdout: 'up\n' } })
+
+    proxy.child.kill('SIGTERM')
+    expect(await proxy.exited).toBe(0)
+    expect(await containersOf(POOL)).toEqual([])
+    expect(await containersOf(BYSTANDER)).toEqual(bystanderContainers)
+  })
+
+  test('SIGTERM waits for a job in flight to finish before removing the runners', async () => {
+    const proxy = await startProxy()
+    const inFlight = call(proxy.base, { url: '/api/v1/execute', payload: { language: 'python', code: 'import time\ntime.sleep(1)\nprint("finished")' } })
+    await sleep(300)
+    proxy.child.kill('SIGTERM')
+    const answer = await inFlight
+    expect(answer.json()).toMatchObject({ status: 'ok', run: { stdout: 'finished\n' } })
+    expect({ code: await proxy.exited, output: proxy.output() }).toEqual({ code: 0, output: '' })
+    expect(await containersOf(POOL)).toEqual([])
+  })
+
+  test("a proxy started after another was SIGKILLed removes that one's leftovers, and only those", async () => {
+    const crashed = await startProxy()
+    const leftovers = await containersOf(POOL)
+    expect(leftovers).toHaveLength(2)
+    crashed.child.kill('SIGKILL')
+    await crashed.exited
+    expect(await containersOf(POOL)).toEqual(leftovers)
+
+    const next = await startProxy()
+    const now = await containersOf(POOL)
+    expect(now).toHaveLength(2)
+    for (const id of leftovers) expect(now).not.toContain(id)
+    expect(await containersOf(BYSTANDER)).toEqual(bystanderContainers)
+
+    next.child.kill('SIGTERM')
+    expect(await next.exited).toBe(0)
+    expect(await containersOf(POOL)).toEqual([])
+    expect(await containersOf(BYSTANDER)).toEqual(bystanderContainers)
+  })
+
+  test('an invalid config stops the start with every problem listed', async () => {
+    const badPath = join(dir, 'bad.json')
+    writeFileSync(badPath, JSON.stringify({ pool: { min: 'many' }, runner: { imag: 'x' } }))
+    const child = spawn(process.execPath, [SERVER], { env: { ...process.env, POOL_CONFIG: badPath }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk) => { stderr += chunk })
+    const code = await new Promise((resolve) => child.once('exit', resolve))
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/pool\.min/)
+    expect(stderr).toMatch(/runner\.imag/)
+  })
+})

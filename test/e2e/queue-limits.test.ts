@@ -1,0 +1,37 @@
+import { call, realApp, sleep, testConfig, waitFor } from '../helpers/docker'
+
+jest.setTimeout(120000)
+// One runner, one waiting place, a short wait: the queue's two refusals are easy to reach.
+const { app, pool } = realApp(testConfig('e2e-queue', { min: 1, max: 1, maxWaitingRequests: 1, acquireTimeoutMs: 1500 }))
+let base = ''
+
+beforeAll(async () => {
+  base = await app.listen({ port: 0, host: '127.0.0.1' })
+  await pool.start()
+  await waitFor('one runner', () => pool.ready === 1)
+})
+afterAll(async () => { await app.close() })
+
+const execute = (code: string) => call(base, { url: '/api/v1/execute', payload: { language: 'python', code, limits: { run: { timeoutMs: 8000 } } } })
+
+test('a full queue is a 429 and a wait that times out is a 503, both with Retry-After; the busy job is unharmed', async () => {
+  const busy = execute('import time\ntime.sleep(4)\nprint("busy")')
+  await waitFor('the runner to be taken', () => pool.borrowed === 1)
+  const waiting = execute('print("waited")')
+  await waitFor('a request waiting', () => pool.pending === 1)
+
+  const refused = await execute('print("refused")')
+  expect(refused.statusCode).toBe(429)
+  expect(refused.headers['retry-after']).toBe('1')
+  expect(refused.json()).toEqual({ error: { code: 'EXEC_ERR_QUEUE_FULL', message: 'every runner is busy and 1 requests are waiting already; retry later' } })
+
+  const timedOut = await waiting
+  expect(timedOut.statusCode).toBe(503)
+  expect(timedOut.headers['retry-after']).toBe('1')
+  expect(timedOut.json()).toEqual({ error: { code: 'EXEC_ERR_QUEUE_TIMEOUT', message: 'no runner became free within 1500 ms; retry later' } })
+
+  const done = await busy
+  expect(done.json()).toMatchObject({ status: 'ok', run: { stdout: 'busy\n' } })
+  await sleep(100)
+  expect((await execute('print("after")')).json()).toMatchObject({ status: 'ok', run: { stdout: 'after\n' } })
+})

@@ -1,0 +1,125 @@
+import { call, containersOf, realApp, testConfig, waitFor } from '../helpers/docker'
+
+jest.setTimeout(180000)
+const POOL = 'e2e-warm'
+const config = testConfig(POOL, { min: 45, max: 45 })
+const { app, pool } = realApp(config)
+
+let base = ''
+const inject = (options: string | Parameters<typeof call>[1]) => call(base, typeof options === 'string' ? { url: options } : options)
+
+beforeAll(async () => {
+  base = await app.listen({ port: 0, host: '127.0.0.1' })
+  await pool.start()
+})
+afterAll(async () => {
+  await app.close()
+})
+
+const execute = (payload: unknown) => inject({ method: 'POST', url: '/api/v1/execute', payload })
+
+describe('the warm pool on a real engine', () => {
+  test('45 runners come up and /readyz turns ready', async () => {
+    const notYet = await inject('/readyz')
+    if (notYet.statusCode === 503) expect(notYet.json()).toMatchObject({ status: 'starting', min: 45, max: 45 })
+    await waitFor('the pool to reach 45 runners', async () => (await inject('/readyz')).statusCode === 200, 150000)
+    expect((await inject('/readyz')).json()).toEqual({ status: 'ready', ready: 45, min: 45, max: 45 })
+    expect(await containersOf(POOL)).toHaveLength(45)
+    expect((await inject('/healthz')).json()).toEqual({ status: 'ok' })
+  })
+
+  test("the original design's minimal body works as is", async () => {
+    const response = await execute({ code: "print('Hello World!')", language: 'python' })
+    expect(response.statusCode).toBe(200)
+    const body = response.json()
+    expect(body).toMatchObject({
+      language: 'python',
+      status: 'ok',
+      compile: null,
+      run: { stdout: 'Hello World!\n', stderr: '', exitCode: 0, signal: null }
+    })
+    expect(body.version).toMatch(/^3\.11\.\d+$/)
+    expect(Object.keys(body.timing).sort()).toEqual(['queueMs', 'runnerMs', 'totalMs'])
+    expect(body.timing.totalMs).toBeGreaterThanOrEqual(body.timing.runnerMs)
+  })
+
+  test('100 concurrent requests over the four languages all answer correctly, queueing past 45', async () => {
+    const programs = [
+      { language: 'python', code: 'import sys\nprint(sys.stdin.read().upper())', expected: (n: number) => `PY${n}\n` },
+      { language: 'javascript', code: 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log("js"+s))', expected: (n: number) => `jspy${n}\n` },
+      { language: 'c', code: '#include <stdio.h>\nint main(){char b[64];scanf("%63s",b);printf("c:%s\\n",b);}', expected: (n: number) => `c:py${n}\n` },
+      { language: 'cpp', code: '#include <iostream>\nint main(){std::string s;std::cin>>s;std::cout<<"cpp:"<<s<<std::endl;}', expected: (n: number) => `cpp:py${n}\n` }
+    ]
+    let mostWaiting = 0
+    const sampler = setInterval(() => { mostWaiting = Math.max(mostWaiting, pool.pending) }, 5)
+    const results = await Promise.all(Array.from({ length: 100 }, async (_, n) => {
+      const program = programs[n % programs.length]
+      // 100 jobs with 50 compiles on 2 cores: the wall-clock limits must allow for the queue at the CPU.
+      const response = await execute({
+        language: program.language,
+        code: program.code,
+        stdin: `py${n}`,
+        limits: { compile: { timeoutMs: 30000 }, run: { timeoutMs: 15000 } }
+      })
+      return { n, program, statusCode: response.statusCode, body: response.json() }
+    }))
+    clearInterval(sampler)
+    for (const { n, program, statusCode, body } of results) {
+      expect({ n, statusCode, status: body.status, stdout: body.run?.stdout }).toEqual({ n, statusCode: 200, status: 'ok', stdout: program.expected(n) })
+    }
+    expect(mostWaiting).toBeGreaterThan(0)
+    expect(Math.max(...results.map((r) => r.body.timing.queueMs))).toBeGreaterThan(0)
+    await waitFor('every runner back in the pool', () => pool.ready === 45 && pool.borrowed === 0)
+  })
+
+  test('a C compile error and a python runtime error give their statuses', async () => {
+    const compile = (await execute({ language: 'c', code: 'int main() { return 0 }' })).json()
+    expect(compile.status).toBe('compile_error')
+    expect(compile.compile.stderr).toMatch(/main\.c:1:\d+: error/)
+    expect(compile.run).toBeNull()
+
+    const runtime = (await execute({ language: 'python', code: 'raise ValueError("nope")' })).json()
+    expect(runtime.status).toBe('runtime_error')
+    expect(runtime.run.exitCode).toBe(1)
+    expect(runtime.run.stderr).toMatch(/ValueError: nope/)
+
+    const timeout = (await execute({ language: 'python', code: 'while True: pass', limits: { run: { timeoutMs: 200 } } })).json()
+    expect(timeout.status).toBe('timeout')
+  })
+
+  describe('bad input gets a 4xx naming the field, and never costs a runner', () => {
+    let acquire: jest.SpyInstance
+    beforeEach(() => { acquire = jest.spyOn(pool, 'acquire') })
+    afterEach(() => {
+      expect(acquire).not.toHaveBeenCalled()
+      acquire.mockRestore()
+    })
+
+    test.each([
+      ['a body that is not JSON', { payload: '{"language": "python", "code": ', headers: { 'content-type': 'application/json' } }, 400, 'EXEC_ERR_INVALID_JSON', /not valid JSON/],
+      ['an empty body', { payload: '', headers: { 'content-type': 'application/json' } }, 400, 'EXEC_ERR_INVALID_JSON', /empty/],
+      ['a missing field', { payload: { language: 'python' } }, 400, 'EXEC_ERR_MISSING_FIELD', /^code is required$/],
+      ['a mistyped field', { payload: { language: 'python', code: 'print(1)', stdin: 5 } }, 400, 'EXEC_ERR_INVALID_FIELD', /^stdin must be string$/],
+      ['a mistyped nested field', { payload: { language: 'python', code: '', limits: { run: { timeoutMs: '9' } } } }, 400, 'EXEC_ERR_INVALID_FIELD', /^limits\.run\.timeoutMs must be integer$/],
+      ['an unknown property', { payload: { language: 'python', code: '', timeout: 5 } }, 400, 'EXEC_ERR_UNKNOWN_FIELD', /^timeout is not a known field$/],
+      ['an unknown limit', { payload: { language: 'python', code: '', limits: { run: { timeout: 5 } } } }, 400, 'EXEC_ERR_UNKNOWN_FIELD', /^limits\.run\.timeout is not a known field$/],
+      ['a limit over the maximum', { payload: { language: 'python', code: '', limits: { run: { timeoutMs: 15001 } } } }, 400, 'EXEC_ERR_LIMIT_TOO_HIGH', /^limits\.run\.timeoutMs is over the configured maximum of 15000$/],
+      ['an unknown language', { payload: { language: 'cobol', code: '' } }, 400, 'EXEC_ERR_UNKNOWN_LANGUAGE', /^language "cobol" is not supported; supported languages: python, javascript, c, cpp$/],
+      ['a body over the size limit', { payload: { language: 'python', code: 'x'.repeat(1024 * 1024 + 1) } }, 413, 'EXEC_ERR_BODY_TOO_LARGE', /^body is over the limit of 1048576 bytes$/],
+      ['a body that is not JSON by content type', { payload: 'print(1)', headers: { 'content-type': 'text/plain' } }, 415, 'EXEC_ERR_UNSUPPORTED_MEDIA_TYPE', /text\/plain/]
+    ])('%s', async (_name, request, statusCode, code, message) => {
+      const response = await inject({ method: 'POST', url: '/api/v1/execute', ...(request as object) })
+      expect(response.statusCode).toBe(statusCode)
+      const body = response.json()
+      expect(Object.keys(body)).toEqual(['error'])
+      expect(body.error.code).toBe(code)
+      expect(body.error.message).toMatch(message)
+    })
+
+    test('an unknown route is a 404 with our shape', async () => {
+      const response = await inject({ method: 'GET', url: '/api/v1/nothing' })
+      expect(response.statusCode).toBe(404)
+      expect(response.json()).toEqual({ error: { code: 'EXEC_ERR_NOT_FOUND', message: 'no route GET /api/v1/nothing' } })
+    })
+  })
+})

@@ -1,0 +1,58 @@
+import Docker from 'dockerode'
+import pino from 'pino'
+import { buildApp } from '../../proxy/src/app'
+import { parseConfig, type Config } from '../../proxy/src/config'
+import { DockerProvider, POOL_LABEL } from '../../proxy/src/pool/docker-provider'
+import { RunnerPool } from '../../proxy/src/pool/runner-pool'
+
+export const docker = new Docker({ socketPath: '/var/run/docker.sock' })
+
+export function testConfig (poolName: string, pool: Record<string, number>): Config {
+  return parseConfig({ poolName, pool: { acquireTimeoutMs: 60000, ...pool } })
+}
+
+/** Ids of the containers, running or not, that carry this pool's label. */
+export async function containersOf (poolName: string): Promise<string[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${POOL_LABEL}=${poolName}`] } })
+  return list.map((info) => info.Id).sort()
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export async function waitFor (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await sleep(100)
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+}
+
+/** The real thing in-process: the app over a RunnerPool of real containers. */
+export function realApp (config: Config) {
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+  const provider = new DockerProvider(config, logger)
+  const pool = new RunnerPool(provider, config.pool, logger)
+  const app = buildApp({ config, pool, loggerInstance: logger })
+  return { app, pool, provider }
+}
+
+export interface Reply {
+  statusCode: number
+  headers: Record<string, string | string[] | undefined>
+  text: string
+  json: () => any
+}
+
+/** An HTTP call to a listening server over loopback, shaped like fastify's inject. */
+export async function call (base: string, options: { method?: string, url: string, payload?: unknown, headers?: Record<string, string> }): Promise<Reply> {
+  const { request } = await import('undici')
+  const isText = typeof options.payload === 'string'
+  const response = await request(base + options.url, {
+    method: (options.method ?? (options.payload === undefined ? 'GET' : 'POST')) as 'GET',
+    headers: options.payload === undefined ? options.headers : { 'content-type': 'application/json', ...options.headers },
+    body: options.payload === undefined ? undefined : isText ? options.payload as string : JSON.stringify(options.payload)
+  })
+  const text = await response.body.text()
+  return { statusCode: response.statusCode, headers: response.headers as Reply['headers'], text, json: () => JSON.parse(text) }
+}
