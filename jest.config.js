@@ -8,5 +8,6 @@ const group = (name) => ({
 })
 
 module.exports = {
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   projects: [group('unit'), group('integration'), group('e2e')]
 }
