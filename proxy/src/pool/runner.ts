@@ -1,24 +1,8 @@
 import { Client } from 'undici'
+import type { JobResult } from '../../../runner/src/job'
 
-/** What a runner agent answers to POST /execute (see runner/src/job.ts). */
-export interface RunnerResult {
-  language: string
-  version: string
-  status: string
-  compile: StageReport | null
-  run: StageReport | null
-  runnerMs: number
-  clean: boolean
-  problems?: string[]
-}
-
-export interface StageReport {
-  stdout: string
-  stderr: string
-  exitCode: number | null
-  signal: string | null
-  wallMs: number
-}
+/** What a runner agent answers to POST /execute: the agent's own type. */
+export type RunnerResult = JobResult
 
 export class RunnerError extends Error {
   constructor (message: string, readonly code: string, options?: { cause?: unknown }) {
