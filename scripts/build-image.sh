@@ -12,7 +12,7 @@ bash scripts/base-image.sh
 # The agent is compiled on the host: the image needs no TypeScript.
 npx tsc -p runner/tsconfig.json
 
-hash="$( (cat runner/Dockerfile runner/.dockerignore; find runner/dist -type f | LC_ALL=C sort | xargs cat) | sha256sum | cut -c1-16)"
+hash="$( (cat runner/Dockerfile runner/.dockerignore runner/src/sandbox-exec.c; find runner/dist -type f -name '*.js' | LC_ALL=C sort | xargs cat) | sha256sum | cut -c1-16)"
 current="$(docker image inspect --format '{{ index .Config.Labels "codeexec.inputs" }}' "$IMAGE" 2>/dev/null || true)"
 if [ "$current" = "$hash" ] && [ "${FORCE_BUILD:-0}" != 1 ]; then
   log "$IMAGE is up to date (inputs $hash): skipping the build"

@@ -1,11 +1,34 @@
 import { readFileSync } from 'node:fs'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { LIMIT_NAMES, type StageLimits } from '../../runner/src/limits'
 
-const Limits = (compileTimeoutMs: number, runTimeoutMs: number) => Type.Object({
-  compile: Type.Object({ timeoutMs: Type.Integer({ minimum: 1, default: compileTimeoutMs }) }, { additionalProperties: false, default: {} }),
-  run: Type.Object({ timeoutMs: Type.Integer({ minimum: 1, default: runTimeoutMs }) }, { additionalProperties: false, default: {} })
+const MiB = 1024 * 1024
+
+const limit = (value: number) => Type.Integer({ minimum: 1, default: value })
+const StageLimits = (defaults: StageLimits) => Type.Object({
+  timeoutMs: limit(defaults.timeoutMs),
+  cpuTimeMs: limit(defaults.cpuTimeMs),
+  memoryBytes: Type.Integer({ minimum: 16 * MiB, default: defaults.memoryBytes }),
+  outputBytes: limit(defaults.outputBytes),
+  processes: limit(defaults.processes),
+  fileSizeBytes: limit(defaults.fileSizeBytes),
+  openFiles: Type.Integer({ minimum: 16, default: defaults.openFiles })
 }, { additionalProperties: false, default: {} })
+
+const Limits = (compile: StageLimits, run: StageLimits) => Type.Object({
+  compile: StageLimits(compile),
+  run: StageLimits(run)
+}, { additionalProperties: false, default: {} })
+
+const DEFAULT_LIMITS = {
+  compile: { timeoutMs: 10000, cpuTimeMs: 10000, memoryBytes: 512 * MiB, outputBytes: MiB, processes: 128, fileSizeBytes: 64 * MiB, openFiles: 256 },
+  run: { timeoutMs: 3000, cpuTimeMs: 3000, memoryBytes: 256 * MiB, outputBytes: MiB, processes: 64, fileSizeBytes: 16 * MiB, openFiles: 256 }
+}
+const MAX_LIMITS = {
+  compile: { timeoutMs: 30000, cpuTimeMs: 30000, memoryBytes: 1024 * MiB, outputBytes: 4 * MiB, processes: 256, fileSizeBytes: 64 * MiB, openFiles: 1024 },
+  run: { timeoutMs: 15000, cpuTimeMs: 15000, memoryBytes: 1024 * MiB, outputBytes: 16 * MiB, processes: 256, fileSizeBytes: 64 * MiB, openFiles: 1024 }
+}
 
 export const ConfigSchema = Type.Object({
   /** Labels this pool's containers; two pools with different names share an engine without touching each other. */
@@ -21,26 +44,29 @@ export const ConfigSchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
   runner: Type.Object({
     image: Type.String({ minLength: 1, default: 'codeexec-runner:latest' }),
-    memoryBytes: Type.Integer({ minimum: 64 * 1024 * 1024, default: 512 * 1024 * 1024 }),
-    pids: Type.Integer({ minimum: 16, default: 256 }),
+    /** The container's memory limit is the job's memoryBytes plus the tmpfs sizes plus this, for the agent. */
+    agentReserveBytes: Type.Integer({ minimum: 32 * MiB, default: 96 * MiB }),
+    /** The container's pids limit: above every job's processes limit, with room for the agent. */
+    pids: Type.Integer({ minimum: 16, default: 512 }),
+    /** runc, or runsc for gVisor (registered with the engine by scripts/docker-engine.sh). */
+    runtime: Type.Union([Type.Literal('runc'), Type.Literal('runsc')], { default: 'runc' }),
     cpus: Type.Number({ exclusiveMinimum: 0, default: 1 }),
-    scratchBytes: Type.Integer({ minimum: 1024 * 1024, default: 64 * 1024 * 1024 }),
-    tmpBytes: Type.Integer({ minimum: 1024 * 1024, default: 32 * 1024 * 1024 }),
+    scratchBytes: Type.Integer({ minimum: MiB, default: 64 * MiB }),
+    tmpBytes: Type.Integer({ minimum: MiB, default: 32 * MiB }),
     socketDir: Type.String({ minLength: 1, default: '/run/codeexec' })
   }, { additionalProperties: false, default: {} }),
   limits: Type.Object({
-    default: Limits(10000, 3000),
-    max: Limits(30000, 15000)
+    default: Limits(DEFAULT_LIMITS.compile, DEFAULT_LIMITS.run),
+    max: Limits(MAX_LIMITS.compile, MAX_LIMITS.run)
   }, { additionalProperties: false, default: {} }),
   docker: Type.Object({
     socketPath: Type.String({ minLength: 1, default: '/var/run/docker.sock' }),
     timeoutMs: Type.Integer({ minimum: 1, default: 30000 })
   }, { additionalProperties: false, default: {} }),
-  bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 })
+  bodyLimitBytes: Type.Integer({ minimum: 1024, default: MiB })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>
-export type StageName = 'compile' | 'run'
 
 export class ConfigError extends Error {
   readonly code = 'EXEC_ERR_CONFIG'
@@ -67,9 +93,15 @@ export function parseConfig (input: unknown, source = 'config'): Config {
   if (problems.length === 0) {
     if (config.pool.min > config.pool.max) problems.push(`pool.min (${config.pool.min}) must not be over pool.max (${config.pool.max})`)
     for (const stage of ['compile', 'run'] as const) {
-      const def = config.limits.default[stage].timeoutMs
-      const max = config.limits.max[stage].timeoutMs
-      if (def > max) problems.push(`limits.default.${stage}.timeoutMs (${def}) must not be over limits.max.${stage}.timeoutMs (${max})`)
+      for (const name of LIMIT_NAMES) {
+        const def = config.limits.default[stage][name]
+        const max = config.limits.max[stage][name]
+        if (def > max) problems.push(`limits.default.${stage}.${name} (${def}) must not be over limits.max.${stage}.${name} (${max})`)
+      }
+      const processes = config.limits.max[stage].processes
+      if (config.runner.pids < processes + 32) {
+        problems.push(`runner.pids (${config.runner.pids}) must be at least limits.max.${stage}.processes + 32 (${processes + 32}), room for the agent`)
+      }
     }
   }
   if (problems.length > 0) throw new ConfigError(source, problems)

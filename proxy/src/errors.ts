@@ -13,5 +13,4 @@ export const NotFoundError = createError('EXEC_ERR_NOT_FOUND', 'no route %s %s',
 export const QueueFullError = createError('EXEC_ERR_QUEUE_FULL', 'every runner is busy and %s requests are waiting already; retry later', 429)
 export const QueueTimeoutError = createError('EXEC_ERR_QUEUE_TIMEOUT', 'no runner became free within %s ms; retry later', 503)
 export const ShuttingDownError = createError('EXEC_ERR_SHUTTING_DOWN', 'the service is shutting down', 503)
-export const RunnerFailedError = createError('EXEC_ERR_RUNNER_FAILED', 'the runner failed while running the job: %s', 502)
 export const InternalError = createError('EXEC_ERR_INTERNAL', 'internal error: %s', 500)

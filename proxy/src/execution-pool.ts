@@ -4,6 +4,7 @@ import type { Runner } from './pool/runner'
 export interface ExecutionPool {
   acquire (): Promise<Runner>
   release (runner: Runner, clean: boolean): void
+  fit (runner: Runner, memoryBytes: number): Promise<void>
   giveBack (runner: Runner): void
   readonly isReady: boolean
   readonly ready: number

@@ -1,23 +1,26 @@
-import type { Config, StageName } from './config'
+import type { Config } from './config'
 import type { Language } from '../../runner/src/languages'
+import { LIMIT_NAMES, type JobLimits, type StageLimits, type StageName } from '../../runner/src/limits'
 
 export interface RequestedLimits {
-  compile?: { timeoutMs?: number }
-  run?: { timeoutMs?: number }
+  compile?: Partial<StageLimits>
+  run?: Partial<StageLimits>
 }
 
-export type EffectiveLimits = Record<StageName, { timeoutMs: number }>
+export type EffectiveLimits = JobLimits
 
 /**
- * The limits a job runs under: the request's own value, else the language's default, else the pool's
- * default; never over the pool's maximum (the request schema already refuses a request over it).
+ * The limits a job runs under, each field on its own: the request's value, else the language's default,
+ * else the pool's default; never over the pool's maximum (the request schema already refuses that).
  */
 export function effectiveLimits (config: Config, language: Language, requested: RequestedLimits = {}): EffectiveLimits {
-  const stage = (name: StageName) => {
-    const timeoutMs = requested[name]?.timeoutMs ??
-      language.limits[name]?.timeoutMs ??
-      config.limits.default[name].timeoutMs
-    return { timeoutMs: Math.min(timeoutMs, config.limits.max[name].timeoutMs) }
+  const stage = (name: StageName): StageLimits => {
+    const limits = {} as StageLimits
+    for (const field of LIMIT_NAMES) {
+      const value = requested[name]?.[field] ?? language.limits[name]?.[field] ?? config.limits.default[name][field]
+      limits[field] = Math.min(value, config.limits.max[name][field])
+    }
+    return limits
   }
   return { compile: stage('compile'), run: stage('run') }
 }
@@ -25,4 +28,17 @@ export function effectiveLimits (config: Config, language: Language, requested: 
 /** How long the proxy waits for a runner's answer: every stage's own timeout plus room to clean up. */
 export function runnerDeadlineMs (limits: EffectiveLimits, hasCompile: boolean): number {
   return (hasCompile ? limits.compile.timeoutMs : 0) + limits.run.timeoutMs + 10000
+}
+
+/**
+ * The container's memory limit for a job: its larger stage's memoryBytes, plus the tmpfs mounts (their
+ * pages are charged to the container) and the agent's reserve. Past it the kernel kills the program,
+ * whose OOM score is the highest; a peak over memoryBytes is reported as memory_limit either way.
+ */
+export function containerMemoryBytes (config: Config, limits: Pick<EffectiveLimits, StageName>): number {
+  // Both stages count even for a language without a compile stage, so that a job with default limits
+  // always fits the container as created and never costs an update.
+  const job = Math.max(limits.compile.memoryBytes, limits.run.memoryBytes)
+  const { scratchBytes, tmpBytes, agentReserveBytes } = config.runner
+  return job + scratchBytes + 2 * tmpBytes + agentReserveBytes
 }

@@ -1,9 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { Config } from './config'
+import { LIMIT_NAMES, type StageLimits } from '../../runner/src/limits'
 
-const stageLimits = (maxTimeoutMs: number) => Type.Optional(Type.Object({
-  timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: maxTimeoutMs }))
-}, { additionalProperties: false }))
+const stageLimits = (max: StageLimits) => Type.Optional(Type.Object(
+  Object.fromEntries(LIMIT_NAMES.map((name) => [name, Type.Optional(Type.Integer({ minimum: 1, maximum: max[name] }))])),
+  { additionalProperties: false }
+))
 
 /** The body of POST /api/v1/execute; the maximums come from pool.config.json. */
 export function executeBodySchema (config: Config) {
@@ -13,8 +15,8 @@ export function executeBodySchema (config: Config) {
     stdin: Type.Optional(Type.String()),
     args: Type.Optional(Type.Array(Type.String(), { maxItems: 256 })),
     limits: Type.Optional(Type.Object({
-      compile: stageLimits(config.limits.max.compile.timeoutMs),
-      run: stageLimits(config.limits.max.run.timeoutMs)
+      compile: stageLimits(config.limits.max.compile),
+      run: stageLimits(config.limits.max.run)
     }, { additionalProperties: false }))
   }, { additionalProperties: false })
 }
@@ -26,7 +28,11 @@ const Stage = Type.Union([Type.Null(), Type.Object({
   stderr: Type.String(),
   exitCode: Type.Union([Type.Integer(), Type.Null()]),
   signal: Type.Union([Type.String(), Type.Null()]),
-  wallMs: Type.Number()
+  wallMs: Type.Number(),
+  cpuMs: Type.Number(),
+  memoryBytes: Type.Integer(),
+  truncated: Type.Union([Type.Literal('stdout'), Type.Literal('stderr'), Type.Null()]),
+  status: Type.String()
 })])
 
 export const ExecuteResponse = Type.Object({
@@ -35,6 +41,7 @@ export const ExecuteResponse = Type.Object({
   status: Type.String(),
   compile: Stage,
   run: Stage,
+  message: Type.Optional(Type.String()),
   timing: Type.Object({
     queueMs: Type.Number(),
     runnerMs: Type.Number(),

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AgentConfig } from './config'
 import { runJob, type JobRequest } from './job'
 import { findLanguage, languages } from './languages'
+import { LIMIT_NAMES } from './limits'
 import type { Versions } from './versions'
 
 class RequestError extends Error {
@@ -36,9 +37,9 @@ function readBody (req: IncomingMessage, limit: number): Promise<string> {
 
 function isStageLimits (value: unknown): boolean {
   if (value === undefined) return true
-  if (typeof value !== 'object' || value === null) return false
-  const timeoutMs = (value as { timeoutMs?: unknown }).timeoutMs
-  return timeoutMs === undefined || (Number.isInteger(timeoutMs) && (timeoutMs as number) > 0)
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  return Object.entries(value).every(([name, limit]) =>
+    (LIMIT_NAMES as readonly string[]).includes(name) && Number.isInteger(limit) && (limit as number) > 0)
 }
 
 /** The proxy validates requests fully; this guards the agent against anything else that reaches it. */
@@ -58,7 +59,7 @@ export function parseJob (text: string): JobRequest {
   }
   if (job.limits !== undefined && (typeof job.limits !== 'object' || job.limits === null ||
       !isStageLimits(job.limits.compile) || !isStageLimits(job.limits.run))) {
-    throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'limits.compile.timeoutMs and limits.run.timeoutMs must be positive integers')
+    throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', `limits.compile and limits.run may hold only ${LIMIT_NAMES.join(', ')}, each a positive integer`)
   }
   return job
 }

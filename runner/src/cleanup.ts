@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -53,6 +54,38 @@ export function emptyDirectory (dir: string): void {
   }
 }
 
+/** Counts the System V IPC objects (shared memory, semaphores, message queues) owned by `uid`. */
+export function ipcObjectsOf (uid: number): number {
+  let count = 0
+  for (const kind of ['shm', 'sem', 'msg']) {
+    let lines: string[]
+    try {
+      lines = readFileSync(`/proc/sysvipc/${kind}`, 'latin1').trim().split('\n')
+    } catch {
+      continue
+    }
+    const column = lines[0].trim().split(/\s+/).indexOf('uid')
+    if (column < 0) continue
+    for (const line of lines.slice(1)) {
+      if (Number(line.trim().split(/\s+/)[column]) === uid) count++
+    }
+  }
+  return count
+}
+
+/**
+ * IPC objects outlive their processes. Only their owner (or CAP_SYS_ADMIN, which the agent does not have)
+ * may remove them, so ipcrm runs as the program's uid, through the wrapper; only when there is any.
+ */
+export function removeIpcObjectsOf (uid: number, gid: number, wrapperPath: string): void {
+  if (ipcObjectsOf(uid) === 0) return
+  spawnSync(wrapperPath, ['--uid', String(uid), '--gid', String(gid), '--', 'ipcrm', '--all'], {
+    stdio: 'ignore',
+    env: { PATH: '/usr/bin:/bin' },
+    timeout: 5000
+  })
+}
+
 export interface CleanReport {
   clean: boolean
   problems: string[]
@@ -62,9 +95,11 @@ export interface CleanReport {
  * The end of every job: no process of the uid left, the job's scratch dir gone, every wipe dir empty.
  * The report is what the proxy trusts when it decides to reuse this runner.
  */
-export function cleanUp (uid: number, scratchRoot: string, wipeDirs: string[]): CleanReport {
+export function cleanUp (uid: number, gid: number, scratchRoot: string, wipeDirs: string[], wrapperPath: string): CleanReport {
   const problems: string[] = []
   if (!killProcessesOf(uid)) problems.push(`processes of uid ${uid} survive: ${processesOf(uid).join(', ')}`)
+  removeIpcObjectsOf(uid, gid, wrapperPath)
+  if (ipcObjectsOf(uid) > 0) problems.push(`System V IPC objects of uid ${uid} survive`)
   for (const dir of [scratchRoot, ...wipeDirs]) {
     try {
       emptyDirectory(dir)

@@ -1,5 +1,6 @@
 // The agent's settings come from the environment, so the same build runs in a container (the defaults)
 // and on a host in tests (another uid, private temp dirs instead of /tmp and /dev/shm).
+import { AGENT_DEFAULT_LIMITS, type JobLimits } from './limits'
 
 export interface AgentConfig {
   /** Unix socket to listen on. Either this or port. */
@@ -16,11 +17,13 @@ export interface AgentConfig {
   wipeDirs: string[]
   /** Written at image build time; when missing, versions are read from the toolchains at start. */
   versionsFile: string
-  /** Cap on stdout and on stderr of each stage. */
-  outputBytes: number
   /** Cap on a request body. */
   bodyLimitBytes: number
-  defaultLimits: { compile: { timeoutMs: number }, run: { timeoutMs: number } }
+  /** The setuid-and-limits wrapper every stage starts through (runner/src/sandbox-exec.c). */
+  wrapperPath: string
+  /** The container's memory cgroup oom_control: its oom_kill count tells a memory kill from others. */
+  oomControlPath: string
+  defaultLimits: JobLimits
 }
 
 function integer (env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -45,13 +48,11 @@ export function loadAgentConfig (env: NodeJS.ProcessEnv = process.env): AgentCon
     uid,
     gid: integer(env, 'RUNNER_GID', uid),
     scratchRoot: env.RUNNER_SCRATCH || '/sandbox',
-    wipeDirs: (env.RUNNER_WIPE_DIRS ?? '/tmp:/dev/shm').split(':').filter(Boolean),
+    wipeDirs: (env.RUNNER_WIPE_DIRS ?? '/tmp:/dev/shm:/dev/mqueue').split(':').filter(Boolean),
     versionsFile: env.RUNNER_VERSIONS || '/opt/runner/versions.json',
-    outputBytes: integer(env, 'RUNNER_OUTPUT_BYTES', 1024 * 1024),
     bodyLimitBytes: integer(env, 'RUNNER_BODY_LIMIT_BYTES', 16 * 1024 * 1024),
-    defaultLimits: {
-      compile: { timeoutMs: integer(env, 'RUNNER_COMPILE_TIMEOUT_MS', 10000) },
-      run: { timeoutMs: integer(env, 'RUNNER_RUN_TIMEOUT_MS', 3000) }
-    }
+    wrapperPath: env.RUNNER_WRAPPER || '/opt/runner/sandbox-exec',
+    oomControlPath: env.RUNNER_OOM_CONTROL || '/sys/fs/cgroup/memory/memory.oom_control',
+    defaultLimits: AGENT_DEFAULT_LIMITS
   }
 }

@@ -1,22 +1,21 @@
-import { chownSync, closeSync, constants, fchownSync, mkdirSync, openSync, writeSync } from 'node:fs'
+import { chownSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanUp, killProcessesOf } from './cleanup'
+import { cleanUp } from './cleanup'
 import type { AgentConfig } from './config'
 import { PROGRAM_PATH, type Language } from './languages'
+import type { JobLimits, StageLimits, StageName } from './limits'
 import { runStage, type StageResult } from './sandbox'
+import { writeScratchFile } from './scratch-path'
 
 export interface JobRequest {
   language: string
   code: string
   stdin?: string
   args?: string[]
-  limits?: {
-    compile?: { timeoutMs?: number }
-    run?: { timeoutMs?: number }
-  }
+  limits?: { compile?: Partial<StageLimits>, run?: Partial<StageLimits> }
 }
 
-export type JobStatus = 'ok' | 'compile_error' | 'runtime_error' | 'timeout' | 'output_limit'
+export type JobStatus = 'ok' | 'compile_error' | 'runtime_error' | 'timeout' | 'memory_limit' | 'output_limit' | 'internal_error'
 
 export interface StageReport {
   stdout: string
@@ -24,6 +23,10 @@ export interface StageReport {
   exitCode: number | null
   signal: string | null
   wallMs: number
+  cpuMs: number
+  memoryBytes: number
+  truncated: 'stdout' | 'stderr' | null
+  status: JobStatus
 }
 
 export interface JobResult {
@@ -32,6 +35,8 @@ export interface JobResult {
   status: JobStatus
   compile: StageReport | null
   run: StageReport | null
+  /** Set when status is internal_error: what went wrong on our side. */
+  message?: string
   /** Time the agent spent on this job, cleanup included. */
   runnerMs: number
   /** Whether the runner proved itself clean afterwards: the proxy reuses it only then. */
@@ -40,78 +45,70 @@ export interface JobResult {
 }
 
 let jobCounter = 0
+const round = (value: number) => Math.round(value * 100) / 100
 
-function report (stage: StageResult): StageReport {
-  return {
-    stdout: stage.stdout,
-    stderr: stage.stderr,
-    exitCode: stage.exitCode,
-    signal: stage.signal,
-    wallMs: Math.round(stage.wallMs * 100) / 100
-  }
-}
-
-function stageStatus (stage: StageResult, failure: JobStatus): JobStatus {
-  if (stage.timedOut) return 'timeout'
+/** The verdict of one stage; `failure` is what a plain non-zero exit or signal means for it. */
+export function stageStatus (stage: StageResult, failure: 'compile_error' | 'runtime_error'): JobStatus {
+  if (stage.failed !== null) return 'internal_error'
+  if (stage.memoryExceeded) return 'memory_limit'
+  if (stage.timedOut || stage.cpuExceeded) return 'timeout'
   if (stage.truncated !== null) return 'output_limit'
   if (stage.signal !== null || stage.exitCode !== 0) return failure
   return 'ok'
 }
 
-/** Writes a file the program will read; never follows a symlink and never reuses an existing file. */
-function writeNewFile (path: string, content: string, uid: number, gid: number): void {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
-  try {
-    writeSync(fd, content)
-    fchownSync(fd, uid, gid)
-  } finally {
-    closeSync(fd)
+function report (stage: StageResult, status: JobStatus): StageReport {
+  return {
+    stdout: stage.stdout,
+    stderr: stage.failed !== null && stage.stderr === '' ? stage.failed : stage.stderr,
+    exitCode: stage.exitCode,
+    signal: stage.signal,
+    wallMs: round(stage.wallMs),
+    cpuMs: round(stage.cpuMs),
+    memoryBytes: stage.memoryBytes,
+    truncated: stage.truncated,
+    status
   }
+}
+
+export function stageLimits (config: AgentConfig, language: Language, job: JobRequest, stage: StageName): StageLimits {
+  return { ...config.defaultLimits[stage], ...language.limits[stage], ...job.limits?.[stage] }
 }
 
 /** One job from scratch dir to clean report. Cleanup runs whatever happened before it. */
 export async function runJob (job: JobRequest, language: Language, version: string, config: AgentConfig): Promise<JobResult> {
   const started = process.hrtime.bigint()
   const dir = join(config.scratchRoot, `job-${process.pid}-${++jobCounter}`)
-  const env = {
-    PATH: PROGRAM_PATH,
-    HOME: dir,
-    LANG: 'C.UTF-8',
-    TMPDIR: '/tmp'
-  }
-  const afterExit = () => { killProcessesOf(config.uid) }
+  const env = { PATH: PROGRAM_PATH, HOME: dir, LANG: 'C.UTF-8', TMPDIR: '/tmp' }
+  const limits: JobLimits = { compile: stageLimits(config, language, job, 'compile'), run: stageLimits(config, language, job, 'run') }
+  const stage = { cwd: dir, uid: config.uid, gid: config.gid, env, wrapperPath: config.wrapperPath, oomControlPath: config.oomControlPath }
   let status: JobStatus = 'ok'
   let compile: StageReport | null = null
   let run: StageReport | null = null
+  let message: string | undefined
   let cleanReport
   try {
     mkdirSync(dir, { mode: 0o700 })
     chownSync(dir, config.uid, config.gid)
-    writeNewFile(join(dir, language.fileName), job.code, config.uid, config.gid)
+    writeScratchFile(dir, language.fileName, job.code, config.uid, config.gid)
 
-    const stage = { cwd: dir, uid: config.uid, gid: config.gid, env, outputBytes: config.outputBytes, afterExit }
     if (language.compile) {
-      const result = await runStage({
-        ...stage,
-        argv: language.compile,
-        stdin: '',
-        timeoutMs: job.limits?.compile?.timeoutMs ?? config.defaultLimits.compile.timeoutMs
-      })
-      compile = report(result)
+      const result = await runStage({ ...stage, argv: language.compile, stdin: '', limits: limits.compile })
       status = stageStatus(result, 'compile_error')
+      compile = report(result, status)
+      if (result.failed) message = result.failed
     }
     if (status === 'ok') {
-      const result = await runStage({
-        ...stage,
-        argv: [...language.run, ...(job.args ?? [])],
-        stdin: job.stdin ?? '',
-        timeoutMs: job.limits?.run?.timeoutMs ?? config.defaultLimits.run.timeoutMs
-      })
-      run = report(result)
+      const result = await runStage({ ...stage, argv: [...language.run, ...(job.args ?? [])], stdin: job.stdin ?? '', limits: limits.run })
       status = stageStatus(result, 'runtime_error')
+      run = report(result, status)
+      if (result.failed) message = result.failed
     }
+  } catch (err) {
+    status = 'internal_error'
+    message = (err as Error).message
   } finally {
-    cleanReport = cleanUp(config.uid, config.scratchRoot, config.wipeDirs)
+    cleanReport = cleanUp(config.uid, config.gid, config.scratchRoot, config.wipeDirs, config.wrapperPath)
   }
   const result: JobResult = {
     language: language.name,
@@ -119,9 +116,10 @@ export async function runJob (job: JobRequest, language: Language, version: stri
     status,
     compile,
     run,
-    runnerMs: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
+    runnerMs: round(Number(process.hrtime.bigint() - started) / 1e6),
     clean: cleanReport.clean
   }
+  if (message !== undefined) result.message = message
   if (!cleanReport.clean) result.problems = cleanReport.problems
   return result
 }

@@ -1,12 +1,9 @@
 // The one language table. Adding a language is adding a row here (and its toolchain to runner/Dockerfile).
 // Shared by the runner agent (how to compile and run) and the proxy (which names exist, default limits).
+import type { StageLimits } from './limits'
 
 /** The PATH user programs (and version probes) see. */
 export const PROGRAM_PATH = '/usr/local/bin:/usr/bin:/bin'
-
-export interface StageLimits {
-  timeoutMs: number
-}
 
 export interface Language {
   /** Canonical name, as Piston spells it. */

@@ -1,4 +1,8 @@
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { constants } from 'node:os'
+import { killProcessesOf } from './cleanup'
+import type { StageLimits } from './limits'
 
 export interface StageOptions {
   argv: string[]
@@ -7,10 +11,9 @@ export interface StageOptions {
   gid: number
   env: NodeJS.ProcessEnv
   stdin: string
-  timeoutMs: number
-  outputBytes: number
-  /** Called once the main process has exited: kills whatever it left behind so its pipes close. */
-  afterExit: () => void
+  limits: StageLimits
+  wrapperPath: string
+  oomControlPath: string
 }
 
 export interface StageResult {
@@ -19,106 +22,157 @@ export interface StageResult {
   exitCode: number | null
   signal: string | null
   wallMs: number
+  cpuMs: number
+  /** Peak resident memory of the largest process of the stage. */
+  memoryBytes: number
   timedOut: boolean
+  cpuExceeded: boolean
+  /** Killed by the kernel for memory, or over its memory limit at its peak. */
+  memoryExceeded: boolean
   truncated: 'stdout' | 'stderr' | null
+  /** The wrapper could not start the program, or reported nothing. */
+  failed: string | null
 }
 
-/** Longest we wait for the pipes to close once the main process is gone and its uid's processes are killed. */
+/** Longest we wait for the pipes to close once the stage is over and its uid's processes are killed. */
 const PIPE_DRAIN_MS = 500
+/** While a stopped stage has not ended, its uid's processes are killed again this often. */
+const KILL_REPEAT_MS = 100
 
-function killGroup (pid: number | undefined): void {
-  if (pid === undefined) return
+const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, number]) => [number, name]))
+
+/** The kernel's count of OOM kills in this container's memory cgroup; null where there is none. */
+export function oomKills (path: string): number | null {
   try {
-    process.kill(-pid, 'SIGKILL')
+    const match = /^oom_kill (\d+)$/m.exec(readFileSync(path, 'latin1'))
+    return match ? Number(match[1]) : null
   } catch {
-    // already gone
+    return null
   }
 }
 
+function wrapperArgs (options: StageOptions): string[] {
+  const { limits } = options
+  return [
+    '--uid', String(options.uid), '--gid', String(options.gid), '--cwd', options.cwd,
+    '--cpu-ms', String(limits.cpuTimeMs), '--nproc', String(limits.processes),
+    '--fsize', String(limits.fileSizeBytes), '--nofile', String(limits.openFiles),
+    '--report-fd', '3', '--', ...options.argv
+  ]
+}
+
+function parseReport (line: string): Record<string, number> | null {
+  const fields: Record<string, number> = {}
+  for (const pair of line.trim().split(' ')) {
+    const [key, value] = pair.split('=')
+    if (key && value !== undefined) fields[key] = Number(value)
+  }
+  return 'exit' in fields && 'signal' in fields ? fields : null
+}
+
 /**
- * Runs one stage (compile or run) as the unprivileged uid in its own process group, with a wall-clock
- * timeout and a cap on each output stream. A program that misbehaves yields a result, never a throw;
- * only a failure to start the program at all rejects.
+ * Runs one stage (compile or run) through sandbox-exec, which switches to the unprivileged uid, sets the
+ * rlimits and reports CPU time and peak memory. Wall-clock timeout and output caps are enforced here by
+ * killing every process of the uid. A program that misbehaves yields a result, never a throw.
  */
 export function runStage (options: StageOptions): Promise<StageResult> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
+    const { limits, uid } = options
+    const oomBefore = oomKills(options.oomControlPath)
     const started = process.hrtime.bigint()
-    const child = spawn(options.argv[0], options.argv.slice(1), {
-      cwd: options.cwd,
-      uid: options.uid,
-      gid: options.gid,
+    const child = spawn(options.wrapperPath, wrapperArgs(options), {
       env: options.env,
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe']
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe']
     })
 
     const output = { stdout: [] as Buffer[], stderr: [] as Buffer[] }
     const sizes = { stdout: 0, stderr: 0 }
+    let report = ''
     let truncated: StageResult['truncated'] = null
     let timedOut = false
-    let exitCode: number | null = null
-    let signal: string | null = null
-    let wallMs = 0
+    let spawnError: Error | null = null
     let exited = false
     let settled = false
+    let killer: NodeJS.Timeout | undefined
     let drainTimer: NodeJS.Timeout | undefined
 
+    // The wrapper is root and survives; the program and everything it started die.
+    const stop = () => {
+      killProcessesOf(uid)
+      if (killer === undefined) killer = setInterval(() => killProcessesOf(uid), KILL_REPEAT_MS)
+    }
+
     const collect = (name: 'stdout' | 'stderr') => (chunk: Buffer) => {
-      const room = options.outputBytes - sizes[name]
+      const room = limits.outputBytes - sizes[name]
       if (chunk.length > room) {
         // More than fits: keep what fits, stop the program, say which stream overflowed first.
         if (room > 0) output[name].push(chunk.subarray(0, room))
         sizes[name] += Math.max(room, 0)
-        if (truncated === null) truncated = name
-        killGroup(child.pid)
+        if (truncated === null) {
+          truncated = name
+          stop()
+        }
         return
       }
       output[name].push(chunk)
       sizes[name] += chunk.length
     }
-    child.stdout.on('data', collect('stdout'))
-    child.stderr.on('data', collect('stderr'))
+    child.stdout?.on('data', collect('stdout'))
+    child.stderr?.on('data', collect('stderr'))
+    const reportStream = child.stdio[3] as NodeJS.ReadableStream | null
+    reportStream?.on('data', (chunk: Buffer) => { report += chunk.toString('latin1') })
+    reportStream?.on('error', () => {})
 
     const timer = setTimeout(() => {
       timedOut = true
-      killGroup(child.pid)
-    }, options.timeoutMs)
+      stop()
+    }, limits.timeoutMs)
 
     const finish = () => {
       if (settled) return
       settled = true
       clearTimeout(timer)
       clearTimeout(drainTimer)
+      clearInterval(killer)
+      const fields = parseReport(report)
+      const wallMs = fields ? fields.wall_us / 1000 : Number(process.hrtime.bigint() - started) / 1e6
+      const memoryBytes = fields ? fields.maxrss_kb * 1024 : 0
+      const signal = fields && fields.signal > 0 ? signalNames.get(fields.signal) ?? `SIG${fields.signal}` : null
+      const oomAfter = oomKills(options.oomControlPath)
+      const oomKilled = signal === 'SIGKILL' && oomBefore !== null && oomAfter !== null && oomAfter > oomBefore
+      let failed: string | null = null
+      if (spawnError) failed = `cannot start the sandbox wrapper: ${spawnError.message}`
+      else if (!fields) failed = 'the sandbox wrapper reported nothing'
+      else if (fields.exec_failed === 1) failed = `cannot start ${options.argv[0]}`
       resolve({
         stdout: Buffer.concat(output.stdout).toString('utf8'),
         stderr: Buffer.concat(output.stderr).toString('utf8'),
-        exitCode,
+        exitCode: fields && fields.exit >= 0 ? fields.exit : null,
         signal,
         wallMs,
+        cpuMs: fields ? fields.cpu_us / 1000 : 0,
+        memoryBytes,
         timedOut,
-        truncated
+        cpuExceeded: fields?.cpu_exceeded === 1,
+        memoryExceeded: oomKilled || memoryBytes > limits.memoryBytes,
+        truncated,
+        failed
       })
     }
 
     child.on('error', (err) => {
-      clearTimeout(timer)
-      if (!exited && child.pid === undefined) {
-        settled = true
-        reject(err)
-      }
+      spawnError = err
+      if (child.pid === undefined) finish()
     })
 
-    child.on('exit', (code, sig) => {
+    child.on('exit', () => {
       exited = true
-      wallMs = Number(process.hrtime.bigint() - started) / 1e6
-      exitCode = code
-      signal = sig
       clearTimeout(timer)
-      killGroup(child.pid)
-      options.afterExit()
+      // Whatever the program left running dies now, so that its copies of the pipes close.
+      killProcessesOf(uid)
       drainTimer = setTimeout(() => {
-        child.stdout.destroy()
-        child.stderr.destroy()
+        child.stdout?.destroy()
+        child.stderr?.destroy()
         finish()
       }, PIPE_DRAIN_MS)
     })
@@ -128,7 +182,7 @@ export function runStage (options: StageOptions): Promise<StageResult> {
     })
 
     // A program that exits without reading its stdin makes this write fail with EPIPE: not an error.
-    child.stdin.on('error', () => {})
-    child.stdin.end(options.stdin)
+    child.stdin?.on('error', () => {})
+    child.stdin?.end(options.stdin)
   })
 }

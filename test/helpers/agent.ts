@@ -35,7 +35,9 @@ export async function startHostAgent (uid: number): Promise<HostAgent> {
     RUNNER_UID: String(uid),
     RUNNER_SCRATCH: scratch,
     RUNNER_WIPE_DIRS: `${tmp}:${shm}`,
-    RUNNER_OUTPUT_BYTES: String(64 * 1024)
+    RUNNER_WRAPPER: join(__dirname, '../../runner/dist/sandbox-exec'),
+    // No memory cgroup of its own on the host: memory verdicts come from the peak alone.
+    RUNNER_OOM_CONTROL: join(base, 'no-oom-control')
   })
   const agent = buildAgent(config, detectVersions())
   await new Promise<void>((resolve) => agent.server.listen(0, '127.0.0.1', resolve))

@@ -63,14 +63,18 @@ describe('runner agent: one job', () => {
   })
 
   test('output over the cap is cut at the cap and the program stopped', async () => {
-    const { body } = await execute(host.url, { language: 'python', code: 'while True: print("x" * 1000)' })
+    const { body } = await execute(host.url, { language: 'python', code: 'while True: print("x" * 1000)', limits: { run: { outputBytes: 65536 } } })
     expect(body.status).toBe('output_limit')
-    expect(body.run.stdout.length).toBe(64 * 1024)
+    expect(body.run.truncated).toBe('stdout')
+    expect(body.run.stdout.length).toBe(65536)
   })
 
   test('bad jobs are refused with a code and the agent keeps working', async () => {
     const unknown = await execute(host.url, { language: 'cobol', code: '' })
     expect(unknown).toEqual({ statusCode: 400, body: { error: { code: 'RUNNER_ERR_UNKNOWN_LANGUAGE', message: 'language "cobol" is not supported' } } })
+    const badLimit = await execute(host.url, { language: 'python', code: '', limits: { run: { memory: 5 } } })
+    expect(badLimit.statusCode).toBe(400)
+    expect(badLimit.body.error.code).toBe('RUNNER_ERR_INVALID_FIELD')
     const mistyped = await execute(host.url, { language: 'python', code: 5 })
     expect(mistyped).toEqual({ statusCode: 400, body: { error: { code: 'RUNNER_ERR_INVALID_FIELD', message: 'code must be a string' } } })
     const ok = await execute(host.url, { language: 'python', code: 'print(1)' })

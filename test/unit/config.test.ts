@@ -20,7 +20,7 @@ describe('pool config', () => {
   test('every problem is listed at once, each naming its field', () => {
     let error: ConfigError | undefined
     try {
-      parseConfig({ pool: { min: -1, maxx: 3 }, runner: { memoryBytes: 'lots' }, poolNam: 'x' })
+      parseConfig({ pool: { min: -1, maxx: 3 }, runner: { agentReserveBytes: 'lots', runtime: 'kata' }, poolNam: 'x' })
     } catch (err) {
       error = err as ConfigError
     }
@@ -28,15 +28,20 @@ describe('pool config', () => {
     const problems = error!.problems.join('\n')
     expect(problems).toMatch(/pool\.min/)
     expect(problems).toMatch(/pool\.maxx/)
-    expect(problems).toMatch(/runner\.memoryBytes/)
+    expect(problems).toMatch(/runner\.agentReserveBytes/)
+    expect(problems).toMatch(/runner\.runtime/)
     expect(problems).toMatch(/poolNam/)
-    expect(error!.problems.length).toBeGreaterThanOrEqual(4)
+    expect(error!.problems.length).toBeGreaterThanOrEqual(5)
   })
 
   test('min over max and a default over its maximum are refused', () => {
     expect(() => parseConfig({ pool: { min: 10, max: 5 } })).toThrow(/pool\.min \(10\) must not be over pool\.max \(5\)/)
     expect(() => parseConfig({ limits: { default: { run: { timeoutMs: 20000 } } } }))
       .toThrow(/limits\.default\.run\.timeoutMs \(20000\) must not be over limits\.max\.run\.timeoutMs \(15000\)/)
+  })
+
+  test('a pids limit with no room for the agent above the processes limit is refused', () => {
+    expect(() => parseConfig({ runner: { pids: 100 } })).toThrow(/runner\.pids \(100\) must be at least limits\.max\.compile\.processes \+ 32 \(288\)/)
   })
 
   test('a pool name that cannot be a container name is refused', () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import Docker from 'dockerode'
 import type { Config } from '../config'
+import { containerMemoryBytes } from '../limits'
 import type { RemovalReason, RunnerProvider } from './provider'
 import { Runner } from './runner'
 
@@ -11,6 +12,9 @@ const ROLE_LABEL = 'codeexec.role'
 /** Where the runner's socket directory is mounted inside its container (runner/Dockerfile). */
 const CONTAINER_SOCKET_DIR = '/run/runner'
 const HEALTH_POLL_MS = 20
+/** Program uids are drawn from here, one per runner, far from any uid the host uses. */
+const UID_BASE = 200000
+const UID_SPAN = 1000000
 
 export interface Logger {
   info: (obj: object, msg?: string) => void
@@ -26,13 +30,17 @@ function isGone (err: unknown): boolean {
 }
 
 /** The container spec of DESIGN.md: no network, read-only root, exec tmpfs scratch, few capabilities. */
-export function containerSpec (config: Config, name: string, socketDir: string): Docker.ContainerCreateOptions {
+export function containerSpec (config: Config, name: string, socketDir: string, uid: number): Docker.ContainerCreateOptions {
   const { runner, poolName } = config
+  const memoryBytes = containerMemoryBytes(config, config.limits.default)
   return {
     name,
     Image: runner.image,
     Labels: { [POOL_LABEL]: poolName, [ROLE_LABEL]: 'runner' },
+    // A uid of its own per runner: RLIMIT_NPROC counts per uid across the whole host.
+    Env: [`RUNNER_UID=${uid}`, `RUNNER_GID=${uid}`],
     HostConfig: {
+      Runtime: runner.runtime,
       NetworkMode: 'none',
       ReadonlyRootfs: true,
       Init: true,
@@ -42,8 +50,8 @@ export function containerSpec (config: Config, name: string, socketDir: string):
       CapAdd: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'SETUID', 'SETGID'],
       SecurityOpt: ['no-new-privileges'],
       PidsLimit: runner.pids,
-      Memory: runner.memoryBytes,
-      MemorySwap: runner.memoryBytes,
+      Memory: memoryBytes,
+      MemorySwap: memoryBytes,
       NanoCpus: Math.round(runner.cpus * 1e9),
       // Docker's default tmpfs is noexec: compiled programs would not start.
       Tmpfs: {
@@ -135,8 +143,10 @@ export class DockerProvider implements RunnerProvider {
     // 0700 root: the program's uid cannot enter it, so cannot reach the agent's socket.
     mkdirSync(socketDir, { recursive: true, mode: 0o700 })
     const runner = new Runner(id, join(socketDir, 'agent.sock'))
+    runner.memoryBytes = containerMemoryBytes(this.config, this.config.limits.default)
+    const uid = UID_BASE + randomBytes(4).readUInt32BE() % UID_SPAN
     try {
-      const container = await this.docker.createContainer(containerSpec(this.config, `${this.config.poolName}-${id}`, socketDir))
+      const container = await this.docker.createContainer(containerSpec(this.config, `${this.config.poolName}-${id}`, socketDir, uid))
       runner.containerId = container.id
       this.byContainer.set(container.id, runner)
       await container.start()
@@ -157,6 +167,13 @@ export class DockerProvider implements RunnerProvider {
       await sleep(HEALTH_POLL_MS)
     }
     throw new Error(`runner ${runner.id} did not answer /health within ${this.config.pool.startTimeoutMs} ms`)
+  }
+
+  /** Changes a runner's memory limit (a job asked for other than the default); takes effect at once. */
+  async setMemory (runner: Runner, memoryBytes: number): Promise<void> {
+    if (!runner.containerId) throw new Error(`runner ${runner.id} has no container`)
+    await this.docker.getContainer(runner.containerId).update({ Memory: memoryBytes, MemorySwap: memoryBytes })
+    runner.memoryBytes = memoryBytes
   }
 
   async destroy (runner: Runner, reason: RemovalReason): Promise<void> {

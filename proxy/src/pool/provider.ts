@@ -11,6 +11,8 @@ export interface RunnerProvider {
   /** A runner that answers /health. Retries with back-off until it succeeds or the provider is closed. */
   create (): Promise<Runner>
   destroy (runner: Runner, reason: RemovalReason): Promise<void>
+  /** Sets the memory limit of the runner's container. */
+  setMemory (runner: Runner, memoryBytes: number): Promise<void>
   /** Removes what an earlier process with this pool's name left behind, and starts noticing deaths. */
   start (): Promise<void>
   /** Stops creating; pending creates reject. */

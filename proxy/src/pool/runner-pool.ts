@@ -101,6 +101,11 @@ export class RunnerPool {
     void this.pool.destroy(runner)
   }
 
+  /** Gives the runner's container the memory limit a job needs, when it has another. */
+  async fit (runner: Runner, memoryBytes: number): Promise<void> {
+    if (runner.memoryBytes !== memoryBytes) await this.provider.setMemory(runner, memoryBytes)
+  }
+
   /** Hands back a runner that did no job (its request went away while it waited). */
   giveBack (runner: Runner): void {
     void this.pool.release(runner)

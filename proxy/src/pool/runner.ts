@@ -20,6 +20,10 @@ export class Runner {
   uses = 0
   dead = false
   containerId?: string
+  /** The container's memory limit now. */
+  memoryBytes = 0
+  /** Toolchain versions by language, as the agent reported them at start. */
+  versions: Record<string, string> = {}
 
   constructor (readonly id: string, readonly socketPath: string) {
     this.client = new Client('http://runner', {
@@ -39,8 +43,13 @@ export class Runner {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs
       })
-      await body.dump()
-      return statusCode === 200
+      if (statusCode !== 200) {
+        await body.dump()
+        return false
+      }
+      const health = await body.json() as { runtimes?: Array<{ language: string, version: string }> }
+      for (const runtime of health.runtimes ?? []) this.versions[runtime.language] = runtime.version
+      return true
     } catch {
       return false
     }

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { findLanguage, languageNames } from '../../../runner/src/languages'
 import type { Config } from '../config'
-import { RunnerFailedError, UnknownLanguageError } from '../errors'
+import { UnknownLanguageError } from '../errors'
 import type { ExecutionPool } from '../execution-pool'
-import { effectiveLimits, runnerDeadlineMs } from '../limits'
+import { containerMemoryBytes, effectiveLimits, runnerDeadlineMs } from '../limits'
 import { ErrorResponse, executeBodySchema, ExecuteResponse } from '../schemas'
 
 const sinceMs = (start: number) => Math.round((performance.now() - start) * 100) / 100
@@ -34,10 +34,21 @@ export function executeRoute (app: FastifyInstance, config: Config, pool: Execut
     }
     let result
     try {
+      await pool.fit(runner, containerMemoryBytes(config, limits))
       result = await runner.execute(job, runnerDeadlineMs(limits, language.compile !== undefined))
     } catch (err) {
+      // The runner died or hung mid-job, most likely by the program's doing: a result, not an HTTP error.
       pool.release(runner, false)
-      throw new RunnerFailedError((err as Error).message, { cause: err })
+      request.log.warn({ err, runner: runner.id }, 'runner failed during a job; replacing it')
+      return {
+        language: language.name,
+        version: runner.versions[language.name] ?? 'unknown',
+        status: 'internal_error',
+        compile: null,
+        run: null,
+        message: `the runner failed while running the job: ${(err as Error).message}`,
+        timing: { queueMs, runnerMs: 0, totalMs: sinceMs(started) }
+      }
     }
     pool.release(runner, result.clean)
     if (!result.clean) request.log.warn({ runner: runner.id, problems: result.problems }, 'runner reported itself unclean; replacing it')
@@ -47,6 +58,7 @@ export function executeRoute (app: FastifyInstance, config: Config, pool: Execut
       status: result.status,
       compile: result.compile,
       run: result.run,
+      ...(result.message !== undefined ? { message: result.message } : {}),
       timing: { queueMs, runnerMs: result.runnerMs, totalMs: sinceMs(started) }
     }
   })
