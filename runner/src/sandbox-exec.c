@@ -3,12 +3,15 @@
 // Runs as root (the agent's identity), forks, and in the child: raises the child's OOM score so the kernel
 // kills the program rather than the agent, sets the rlimits, starts a new session, drops to the program's
 // uid and gid, and execs. The parent stays root, so the program cannot signal or trace it; it enforces
-// the CPU-time limit to the millisecond by watching the child's CPU clock, and when the child ends it
-// writes one line to the report fd:
-//   exit=<code> signal=<n> cpu_us=<n> maxrss_kb=<n> wall_us=<n> cpu_exceeded=<0|1> exec_failed=<0|1>
+// the CPU-time limit to the millisecond by watching the child's CPU clock, and the memory limit by
+// watching its resident size every 10 ms (the container's memory cgroup is the backstop under runc; under
+// gVisor this watch is what keeps a memory bomb from taking the whole sandbox down). When the child ends
+// it writes one line to the report fd:
+//   exit=<code> signal=<n> cpu_us=<n> maxrss_kb=<n> wall_us=<n> cpu_exceeded=<0|1> memory_exceeded=<0|1>
+//   exec_failed=<0|1>
 //
-// Usage: sandbox-exec --uid N --gid N [--cwd DIR] [--cpu-ms N] [--nproc N] [--fsize N] [--nofile N]
-//                     [--report-fd N] -- PROGRAM [ARGS...]
+// Usage: sandbox-exec --uid N --gid N [--cwd DIR] [--cpu-ms N] [--memory-bytes N] [--nproc N] [--fsize N]
+//                     [--nofile N] [--report-fd N] -- PROGRAM [ARGS...]
 // A limit of 0 leaves that limit as it is. The environment is passed to the program unchanged.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +34,21 @@ static long long now_us(clockid_t clock) {
   return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
+// Resident bytes of a process, from /proc/PID/statm; -1 when it cannot be read (it has exited).
+static long long resident_bytes(pid_t pid, long page_size) {
+  char path[64], buffer[128];
+  snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buffer, sizeof buffer - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buffer[n] = 0;
+  long long size = 0, resident = 0;
+  if (sscanf(buffer, "%lld %lld", &size, &resident) != 2) return -1;
+  return resident * page_size;
+}
+
 static int set_limit(int resource, unsigned long long value) {
   if (value == 0) return 0;
   struct rlimit limit = { (rlim_t)value, (rlim_t)value };
@@ -43,7 +61,7 @@ static void fail(const char *what) {
 }
 
 int main(int argc, char **argv) {
-  long long uid = -1, gid = -1, cpu_ms = 0, nproc = 0, fsize = 0, nofile = 0;
+  long long uid = -1, gid = -1, cpu_ms = 0, memory_bytes = 0, nproc = 0, fsize = 0, nofile = 0;
   int report_fd = 3;
   const char *cwd = NULL;
   int i = 1;
@@ -55,6 +73,7 @@ int main(int argc, char **argv) {
     else if (strcmp(name, "--gid") == 0) gid = atoll(value);
     else if (strcmp(name, "--cwd") == 0) cwd = value;
     else if (strcmp(name, "--cpu-ms") == 0) cpu_ms = atoll(value);
+    else if (strcmp(name, "--memory-bytes") == 0) memory_bytes = atoll(value);
     else if (strcmp(name, "--nproc") == 0) nproc = atoll(value);
     else if (strcmp(name, "--fsize") == 0) fsize = atoll(value);
     else if (strcmp(name, "--nofile") == 0) nofile = atoll(value);
@@ -118,23 +137,35 @@ int main(int argc, char **argv) {
 
   clockid_t cpu_clock;
   int have_cpu_clock = cpu_ms > 0 && clock_getcpuclockid(child, &cpu_clock) == 0;
-  int cpu_exceeded = 0, status = 0;
+  int cpu_exceeded = 0, memory_exceeded = 0, status = 0;
+  long page_size = sysconf(_SC_PAGESIZE);
+  long long peak_bytes = 0;
   struct rusage usage;
   memset(&usage, 0, sizeof usage);
   for (;;) {
     pid_t done = wait4(child, &status, WNOHANG, &usage);
     if (done == child) break;
     if (done < 0 && errno != EINTR) fail("wait4");
-    if (have_cpu_clock && !cpu_exceeded) {
+    int watching = !cpu_exceeded && !memory_exceeded;
+    if (have_cpu_clock && watching) {
       long long used = now_us(cpu_clock);
       if (used >= cpu_ms * 1000LL) {
         cpu_exceeded = 1;
         kill(child, SIGKILL);
       }
     }
-    // Wake on the child's end at once; otherwise look at its CPU clock every 10 ms.
+    if (memory_bytes > 0 && watching) {
+      long long resident = resident_bytes(child, page_size);
+      if (resident > peak_bytes) peak_bytes = resident;
+      if (resident > memory_bytes) {
+        memory_exceeded = 1;
+        kill(child, SIGKILL);
+      }
+    }
+    // Wake on the child's end at once; otherwise look at its CPU clock and memory every 10 ms.
     struct timespec tick = { 0, 10 * 1000 * 1000 };
-    sigtimedwait(&chld, NULL, have_cpu_clock && !cpu_exceeded ? &tick : NULL);
+    int ticking = (have_cpu_clock || memory_bytes > 0) && !cpu_exceeded && !memory_exceeded;
+    sigtimedwait(&chld, NULL, ticking ? &tick : NULL);
   }
   long long wall = now_us(CLOCK_MONOTONIC) - started;
 
@@ -146,9 +177,11 @@ int main(int argc, char **argv) {
   // SIGXCPU from the kernel's backstop is the CPU limit too.
   if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) cpu_exceeded = 1;
   if (cpu_ms > 0 && cpu_us >= cpu_ms * 1000LL) cpu_exceeded = 1;
-  dprintf(report_fd, "exit=%d signal=%d cpu_us=%lld maxrss_kb=%ld wall_us=%lld cpu_exceeded=%d exec_failed=%d\n",
+  long long maxrss_kb = usage.ru_maxrss;
+  if (peak_bytes / 1024 > maxrss_kb) maxrss_kb = peak_bytes / 1024;
+  dprintf(report_fd, "exit=%d signal=%d cpu_us=%lld maxrss_kb=%lld wall_us=%lld cpu_exceeded=%d memory_exceeded=%d exec_failed=%d\n",
           WIFEXITED(status) ? WEXITSTATUS(status) : -1,
           WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-          cpu_us, usage.ru_maxrss, wall, cpu_exceeded, exec_failed);
+          cpu_us, maxrss_kb, wall, cpu_exceeded, memory_exceeded, exec_failed);
   return 0;
 }

@@ -55,7 +55,7 @@ function wrapperArgs (options: StageOptions): string[] {
   const { limits } = options
   return [
     '--uid', String(options.uid), '--gid', String(options.gid), '--cwd', options.cwd,
-    '--cpu-ms', String(limits.cpuTimeMs), '--nproc', String(limits.processes),
+    '--cpu-ms', String(limits.cpuTimeMs), '--memory-bytes', String(limits.memoryBytes), '--nproc', String(limits.processes),
     '--fsize', String(limits.fileSizeBytes), '--nofile', String(limits.openFiles),
     '--report-fd', '3', '--', ...options.argv
   ]
@@ -154,7 +154,7 @@ export function runStage (options: StageOptions): Promise<StageResult> {
         memoryBytes,
         timedOut,
         cpuExceeded: fields?.cpu_exceeded === 1,
-        memoryExceeded: oomKilled || memoryBytes > limits.memoryBytes,
+        memoryExceeded: fields?.memory_exceeded === 1 || oomKilled || memoryBytes > limits.memoryBytes,
         truncated,
         failed
       })

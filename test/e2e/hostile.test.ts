@@ -1,0 +1,232 @@
+import { call, containersOf, realApp, testConfig, waitFor } from '../helpers/docker'
+
+// Every program here runs through the proxy on a pool of one, and a normal program must answer
+// correctly after it on the same pool. Runtimes: runc always; runsc (gVisor) too where the engine has it.
+jest.setTimeout(300000)
+const RUNTIMES = (process.env.HOSTILE_RUNTIMES ?? 'runc').split(',').filter(Boolean) as Array<'runc' | 'runsc'>
+
+interface Case {
+  name: string
+  language: string
+  code: string
+  limits?: object
+  check: (body: any, runtime: 'runc' | 'runsc') => void
+}
+
+const fileWrites = "import os\nfor d in ['.', '/tmp', '/dev/shm']:\n    n = 0\n    try:\n        while True:\n            with open(os.path.join(d, f'fill{n}'), 'wb') as f:\n                f.write(b'x' * 4 * 1024 * 1024)\n            n += 1\n    except OSError as e:\n        print(d, e.errno)\n"
+
+const cases: Case[] = [
+  {
+    name: 'an infinite loop',
+    language: 'python',
+    code: 'while True: pass',
+    limits: { run: { timeoutMs: 1500 } },
+    check: (body) => expect(body.status).toBe('timeout')
+  },
+  {
+    name: 'a busy loop in many threads',
+    language: 'c',
+    code: '#include <pthread.h>\nvoid *spin(void *a){for(;;);return a;}\nint main(){pthread_t t[8];for(int i=0;i<8;i++)pthread_create(&t[i],0,spin,0);for(;;);}',
+    limits: { run: { timeoutMs: 5000, cpuTimeMs: 1000 } },
+    check: (body) => {
+      expect(body.status).toBe('timeout')
+      expect(body.run.wallMs).toBeLessThan(5000)
+    }
+  },
+  {
+    name: 'sleeping past the timeout while ignoring SIGTERM',
+    language: 'python',
+    code: 'import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(100)',
+    limits: { run: { timeoutMs: 1000 } },
+    check: (body) => expect(body.status).toBe('timeout')
+  },
+  {
+    name: 'a fork bomb',
+    language: 'c',
+    code: '#include <unistd.h>\nint main(){for(;;)fork();}',
+    limits: { run: { timeoutMs: 1500 } },
+    check: (body) => expect(body.status).not.toBe('ok')
+  },
+  {
+    name: 'a memory bomb in python',
+    language: 'python',
+    code: 'x = []\nwhile True: x.append(bytearray(16 * 1024 * 1024))',
+    limits: { run: { timeoutMs: 10000, memoryBytes: 128 * 1024 * 1024 } },
+    check: (body) => expect(body.status).toBe('memory_limit')
+  },
+  {
+    name: 'a memory bomb in C',
+    language: 'c',
+    code: '#include <stdlib.h>\n#include <string.h>\nint main(){for(;;){char*p=malloc(1<<24);if(!p)return 3;memset(p,1,1<<24);}}',
+    limits: { run: { timeoutMs: 10000, memoryBytes: 128 * 1024 * 1024 } },
+    check: (body) => expect(body.status).toBe('memory_limit')
+  },
+  {
+    name: '1 GB of output on stdout',
+    language: 'python',
+    code: 'import sys\nchunk = "x" * (1 << 20)\nfor _ in range(1024): sys.stdout.write(chunk)',
+    limits: { run: { timeoutMs: 10000 } },
+    check: (body) => {
+      expect(body.status).toBe('output_limit')
+      expect(body.run.truncated).toBe('stdout')
+      expect(body.run.stdout.length).toBe(1 << 20)
+    }
+  },
+  {
+    name: '1 GB of output on stderr with stdout closed',
+    language: 'python',
+    code: 'import os, sys\nos.close(1)\nchunk = "e" * (1 << 20)\nfor _ in range(1024): sys.stderr.write(chunk)',
+    limits: { run: { timeoutMs: 10000 } },
+    check: (body) => {
+      expect(body.status).toBe('output_limit')
+      expect(body.run.truncated).toBe('stderr')
+      expect(body.run.stderr.length).toBe(1 << 20)
+    }
+  },
+  {
+    name: 'filling scratch, /tmp and /dev/shm',
+    language: 'python',
+    code: fileWrites,
+    limits: { run: { timeoutMs: 10000 } },
+    check: (body) => {
+      expect(body.status).toBe('ok')
+      // ENOSPC (28) where the tmpfs is full; EFBIG (27) never, each file is under fileSizeBytes.
+      expect(body.run.stdout).toBe('. 28\n/tmp 28\n/dev/shm 28\n')
+    }
+  },
+  {
+    name: 'daemons that outlive the job (setsid, double fork, nohup)',
+    language: 'python',
+    code: 'import os, subprocess, time\nsubprocess.Popen(["setsid", "sleep", "1000"])\nsubprocess.Popen("nohup sleep 1001 >/dev/null 2>&1 &", shell=True)\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(1002)\n    os._exit(0)\ntime.sleep(0.2)\nprint("spawned")',
+    check: (body) => expect(body.run.stdout).toBe('spawned\n')
+  },
+  {
+    name: 'kill -9 -1',
+    language: 'python',
+    // Kills every process the uid may signal: nothing of the agent's. Linux spares the caller; gVisor
+    // kills it too, so the program itself may end either way.
+    code: 'import os\nos.kill(-1, 9)\nprint("still here")',
+    check: (body) => expect([['ok', 'still here\n'], ['runtime_error', '']]).toContainEqual([body.status, body.run.stdout])
+  },
+  {
+    name: 'killing and tracing the agent',
+    language: 'python',
+    code: [
+      'import ctypes, os',
+      'libc = ctypes.CDLL(None, use_errno=True)',
+      'for pid in filter(str.isdigit, os.listdir("/proc")):',
+      '    if int(pid) == os.getpid(): continue',
+      '    try:',
+      '        os.kill(int(pid), 9)',
+      '        print("killed", pid)',
+      '    except PermissionError:',
+      '        pass',
+      '    except ProcessLookupError:',
+      '        pass',
+      '    if libc.ptrace(16, int(pid), 0, 0) == 0: print("traced", pid)',
+      'print("done")'
+    ].join('\n'),
+    check: (body) => expect(body.run.stdout).toBe('done\n')
+  },
+  {
+    name: "reading the agent's files",
+    language: 'python',
+    code: 'print(open("/opt/runner/server.js").read())',
+    check: (body) => {
+      expect(body.status).toBe('runtime_error')
+      expect(body.run.stderr).toMatch(/PermissionError/)
+    }
+  },
+  {
+    name: "listing the agent's socket directory",
+    language: 'python',
+    code: 'import os\nprint(os.listdir("/run/runner"))',
+    check: (body) => {
+      expect(body.status).toBe('runtime_error')
+      expect(body.run.stderr).toMatch(/PermissionError/)
+    }
+  },
+  {
+    name: "reading the agent's environment through /proc/1/environ",
+    language: 'python',
+    code: 'print(open("/proc/1/environ").read())',
+    check: (body, runtime) => {
+      if (runtime === 'runc') {
+        expect(body.status).toBe('runtime_error')
+        expect(body.run.stderr).toMatch(/PermissionError/)
+        return
+      }
+      // gVisor's procfs lets any uid read it: it must hold nothing but the image's and the pool's settings.
+      const names = body.run.stdout.split('\0').filter((entry: string) => entry.includes('=')).map((entry: string) => entry.split('=')[0]).sort()
+      expect(names).toEqual(['HOME', 'HOSTNAME', 'PATH', 'RUNNER_GID', 'RUNNER_SCRATCH', 'RUNNER_SOCKET', 'RUNNER_UID', 'RUNNER_VERSIONS', 'RUNNER_WIPE_DIRS'])
+    }
+  },
+  {
+    name: 'writing to the root file system',
+    language: 'python',
+    code: 'open("/etc/evil", "w").write("x")',
+    check: (body) => {
+      expect(body.status).toBe('runtime_error')
+      expect(body.run.stderr).toMatch(/Read-only file system|PermissionError/)
+    }
+  },
+  {
+    name: "a connect to the host's proxy port, and the interface list",
+    language: 'python',
+    code: '', // set per proxy port below
+    check: (body) => expect(body.run.stdout).toBe("refused\n['lo']\n")
+  },
+  {
+    name: 'symlinks to / and to the socket directory, and a locked directory',
+    language: 'python',
+    code: 'import os\nos.symlink("/", "root_link")\nos.symlink("/run/runner", "sock_link")\nos.symlink("/", "/tmp/root_link")\nos.makedirs("locked/inner/deeper")\nos.chmod("locked/inner", 0)\nos.chmod("locked", 0)\nprint("planted")',
+    check: (body) => expect(body.run.stdout).toBe('planted\n')
+  },
+  {
+    name: 'invalid UTF-8 and NUL bytes in output',
+    language: 'python',
+    code: 'import sys\nsys.stdout.buffer.write(b"a\\x00b\\xff\\xc3(\\n")\nsys.stderr.buffer.write(b"\\xed\\xa0\\x80")',
+    check: (body) => {
+      expect(body.status).toBe('ok')
+      expect(body.run.stdout).toBe('a\u0000b\uFFFD\uFFFD(\n')
+    }
+  }
+]
+
+const NORMAL = { language: 'python', code: 'import os\nprint(sorted(os.listdir(".")), os.listdir("/tmp"), os.listdir("/dev/shm"), input())', stdin: 'fine' }
+
+describe.each(RUNTIMES)('hostile programs under %s', (runtime) => {
+  const POOL = `e2e-hostile-${runtime}`
+  const config = testConfig(POOL, { min: 1, max: 1 })
+  config.runner.runtime = runtime
+  const { app, pool } = realApp(config)
+  let base = ''
+  let port = 0
+
+  beforeAll(async () => {
+    base = await app.listen({ port: 0, host: '127.0.0.1' })
+    port = Number(new URL(base).port)
+    await pool.start()
+    await waitFor('one runner', () => pool.ready === 1, 120000)
+  })
+  afterAll(async () => {
+    await app.close()
+    expect(await containersOf(POOL)).toEqual([])
+  })
+
+  test.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, hostile) => {
+    const code = hostile.code !== ''
+      ? hostile.code
+      : `import socket\ntry:\n    socket.create_connection(("127.0.0.1", ${port}), timeout=2)\n    print("connected")\nexcept OSError:\n    print("refused")\nprint([name for _, name in socket.if_nameindex()])`
+    const rssBefore = process.memoryUsage().rss
+    const answer = await call(base, { url: '/api/v1/execute', payload: { language: hostile.language, code, limits: hostile.limits } })
+    expect(answer.statusCode).toBe(200)
+    hostile.check(answer.json(), runtime)
+    // The proxy holds at most the capped output, never the flood.
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024)
+
+    await waitFor('the pool back at its size', () => pool.ready === 1 && pool.borrowed === 0, 60000)
+    const normal = await call(base, { url: '/api/v1/execute', payload: NORMAL })
+    expect(normal.json()).toMatchObject({ status: 'ok', run: { stdout: "['main.py'] [] [] fine\n" } })
+  })
+})
