@@ -101,6 +101,20 @@ describe('a recycled runner keeps nothing of its last job', () => {
     }
   })
 
+  test('a job that asks for more memory than the container has gets it, through docker update', async () => {
+    const [container] = await containersOf(POOL)
+    const before = (await docker.getContainer(container).inspect()).HostConfig.Memory!
+    // 800 MiB touched: past the container as created (the 512 MiB compile default plus tmpfs and reserve).
+    const code = 'x = bytearray(800 * 1024 * 1024)\nprint(len(x) >> 20)'
+    expect(before).toBeLessThan(800 * 1024 * 1024)
+    const answer = await execute({ language: 'python', code, limits: { run: { memoryBytes: 1024 * 1024 * 1024, timeoutMs: 10000 } } })
+    expect(answer).toMatchObject({ status: 'ok', run: { stdout: '800\n' } })
+    expect(answer.run.memoryBytes).toBeGreaterThan(800 * 1024 * 1024)
+    const after = (await docker.getContainer(container).inspect()).HostConfig.Memory!
+    expect(after).toBeGreaterThan(1024 * 1024 * 1024)
+    expect(await containersOf(POOL)).toEqual([container])
+  })
+
   test('a runner container killed from outside while idle is replaced and the pool returns to its size', async () => {
     const [before] = await containersOf(POOL)
     await docker.getContainer(before).kill()
