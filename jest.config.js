@@ -9,5 +9,7 @@ const group = (name) => ({
 
 module.exports = {
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
+  // Every test's name in the log, so a CI run shows what it ran (the hostile suite under each runtime).
+  verbose: true,
   projects: [group('unit'), group('integration'), group('e2e')]
 }
