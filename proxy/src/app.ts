@@ -5,19 +5,25 @@ import { NotFoundError } from './errors'
 import type { ExecutionPool } from './execution-pool'
 import { executeRoute } from './routes/execute'
 import { healthRoutes } from './routes/health'
+import { metricsRoute } from './routes/metrics'
+import { Metrics } from './metrics'
 
 export interface AppOptions {
   config: Config
   pool: ExecutionPool
+  /** Shared with the pool and its provider, which report runner starts and removals to it. */
+  metrics?: Metrics
   logger?: FastifyServerOptions['logger']
   /** A pino instance shared with the pool, used instead of `logger`. */
   loggerInstance?: FastifyServerOptions['loggerInstance']
 }
 
 /** Builds the proxy; never listens. Closing the app closes the pool and removes its runners. */
-export function buildApp ({ config, pool, logger = false, loggerInstance }: AppOptions): FastifyInstance {
+export function buildApp ({ config, pool, metrics = new Metrics(), logger = false, loggerInstance }: AppOptions): FastifyInstance {
   const app = Fastify({
     ...(loggerInstance ? { loggerInstance } : { logger }),
+    // One line per request, written below, instead of fastify's two.
+    disableRequestLogging: true,
     bodyLimit: config.bodyLimitBytes,
     ajv: {
       // A misspelled or mistyped field is a 400, never silently dropped or coerced.
@@ -30,8 +36,19 @@ export function buildApp ({ config, pool, logger = false, loggerInstance }: AppO
   app.setNotFoundHandler((request) => {
     throw new NotFoundError(request.method, request.url)
   })
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({
+      method: request.method,
+      url: request.url,
+      statusCode: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      ...request.execution
+    }, 'request')
+  })
+  metrics.observePool(pool)
   healthRoutes(app, pool)
-  executeRoute(app, config, pool)
+  metricsRoute(app, metrics)
+  executeRoute(app, config, pool, metrics)
   // Answers finished during shutdown close their connection, or an idle keep-alive would hold the exit back.
   let closing = false
   app.addHook('preClose', async () => { closing = true })

@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
 import { buildApp } from './app'
 import { ConfigError, loadConfig } from './config'
+import { Metrics } from './metrics'
 import { DockerProvider } from './pool/docker-provider'
 import { RunnerPool } from './pool/runner-pool'
 
@@ -18,9 +19,10 @@ async function main (): Promise<void> {
     throw err
   }
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' })
-  const provider = new DockerProvider(config, logger)
-  const pool = new RunnerPool(provider, config.pool, logger)
-  const app = buildApp({ config, pool, loggerInstance: logger })
+  const metrics = new Metrics()
+  const provider = new DockerProvider(config, logger, metrics)
+  const pool = new RunnerPool(provider, config.pool, logger, metrics)
+  const app = buildApp({ config, pool, metrics, loggerInstance: logger })
 
   closeWithGrace({ delay: Number(process.env.SHUTDOWN_GRACE_MS ?? 60000) }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error')

@@ -94,9 +94,9 @@ describe('a recycled runner keeps nothing of its last job', () => {
       await other.close()
       const result = await first
       expect(result).toMatchObject({ status: 'ok', run: { stdout: 'first\n' }, clean: true })
-      pool.release(runner, result.clean)
+      pool.release(runner, result.clean ? 'clean' : 'unclean')
     } catch (err) {
-      pool.release(runner, false)
+      pool.release(runner, 'crashed')
       throw err
     }
   })

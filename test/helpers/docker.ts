@@ -4,6 +4,7 @@ import { buildApp } from '../../proxy/src/app'
 import { parseConfig, type Config } from '../../proxy/src/config'
 import { DockerProvider, POOL_LABEL } from '../../proxy/src/pool/docker-provider'
 import { RunnerPool } from '../../proxy/src/pool/runner-pool'
+import { Metrics } from '../../proxy/src/metrics'
 
 export const docker = new Docker({ socketPath: '/var/run/docker.sock' })
 
@@ -31,10 +32,11 @@ export async function waitFor (what: string, check: () => Promise<boolean> | boo
 /** The real thing in-process: the app over a RunnerPool of real containers. */
 export function realApp (config: Config) {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
-  const provider = new DockerProvider(config, logger)
-  const pool = new RunnerPool(provider, config.pool, logger)
-  const app = buildApp({ config, pool, loggerInstance: logger })
-  return { app, pool, provider }
+  const metrics = new Metrics()
+  const provider = new DockerProvider(config, logger, metrics)
+  const pool = new RunnerPool(provider, config.pool, logger, metrics)
+  const app = buildApp({ config, pool, metrics, loggerInstance: logger })
+  return { app, pool, provider, metrics }
 }
 
 export interface Reply {

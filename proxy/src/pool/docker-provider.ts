@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import Docker from 'dockerode'
 import type { Config } from '../config'
 import { containerMemoryBytes } from '../limits'
+import type { PoolObserver } from '../metrics'
 import type { RemovalReason, RunnerProvider } from './provider'
 import { Runner } from './runner'
 
@@ -72,7 +73,7 @@ export class DockerProvider implements RunnerProvider {
   private events?: NodeJS.ReadableStream
   private readonly poolDir: string
 
-  constructor (private readonly config: Config, private readonly log: Logger, docker?: Docker) {
+  constructor (private readonly config: Config, private readonly log: Logger, private readonly observer?: Pick<PoolObserver, 'runnerStarted' | 'runnerStartFailed'>, docker?: Docker) {
     this.docker = docker ?? new Docker({ socketPath: config.docker.socketPath, timeout: config.docker.timeoutMs })
     this.poolDir = join(config.runner.socketDir, config.poolName)
   }
@@ -127,9 +128,11 @@ export class DockerProvider implements RunnerProvider {
       try {
         const runner = await this.createOnce()
         this.log.info({ runner: runner.id, startMs: Date.now() - started }, 'runner started')
+        this.observer?.runnerStarted((Date.now() - started) / 1000)
         return runner
       } catch (err) {
         if (this.stopped) throw err
+        this.observer?.runnerStartFailed()
         this.log.error({ err, retryInMs: delayMs }, 'runner failed to start')
         await sleep(delayMs)
         delayMs = Math.min(delayMs * 2, 5000)

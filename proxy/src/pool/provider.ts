@@ -1,7 +1,10 @@
 import type { Runner } from './runner'
 
 /** Why a runner left the pool. */
-export type RemovalReason = 'max_uses' | 'unclean' | 'crashed' | 'failed' | 'shutdown' | 'idle'
+export type RemovalReason = 'max_uses' | 'unclean' | 'crashed' | 'timed_out' | 'shutdown' | 'failed'
+
+/** How a job left its runner: the runner's own clean report, or how talking to it failed. */
+export type JobOutcome = 'clean' | 'unclean' | 'crashed' | 'timed_out'
 
 /**
  * Makes and removes runners. The pool does not know where runners live: Docker today, something else

@@ -8,7 +8,8 @@ const { Deque, PriorityQueue, Pool: PoolClass } = genericPool as unknown as {
 }
 import { QueueFullError, QueueTimeoutError, ShuttingDownError } from '../errors'
 import type { Logger } from './docker-provider'
-import type { RemovalReason, RunnerProvider } from './provider'
+import type { PoolObserver } from '../metrics'
+import type { JobOutcome, RemovalReason, RunnerProvider } from './provider'
 import type { Runner } from './runner'
 
 export interface RunnerPoolOptions {
@@ -42,11 +43,21 @@ export class RunnerPool {
   private closing = false
   private readonly options: Required<RunnerPoolOptions>
 
-  constructor (private readonly provider: RunnerProvider, options: RunnerPoolOptions, private readonly log: Logger) {
+  constructor (
+    private readonly provider: RunnerProvider,
+    options: RunnerPoolOptions,
+    private readonly log: Logger,
+    private readonly observer?: Pick<PoolObserver, 'runnerRemoved'>
+  ) {
     this.options = { evictionIntervalMs: 500, ...options }
     const factory: Factory<Runner> = {
       create: () => provider.create(),
-      destroy: (runner) => provider.destroy(runner, removalReasons.get(runner) ?? 'crashed'),
+      destroy: (runner) => {
+        // Not marked by release: evicted after dying while idle, or cleared at shutdown.
+        const reason = removalReasons.get(runner) ?? (this.closing ? 'shutdown' : 'crashed')
+        this.observer?.runnerRemoved(reason)
+        return provider.destroy(runner, reason)
+      },
       validate: async (runner) => !runner.dead
     }
     const poolOptions: Options = {
@@ -86,12 +97,12 @@ export class RunnerPool {
     }
   }
 
-  /** Returns a runner after a job. `clean` is the runner's own report; false or a crash removes it. */
-  release (runner: Runner, clean: boolean): void {
+  /** Returns a runner after a job: reused if it proved itself clean and is under its use count, else removed. */
+  release (runner: Runner, outcome: JobOutcome): void {
     runner.uses++
     let reason: RemovalReason | undefined
-    if (runner.dead) reason = 'crashed'
-    else if (!clean) reason = 'unclean'
+    if (outcome !== 'clean') reason = outcome
+    else if (runner.dead) reason = 'crashed'
     else if (runner.uses >= this.options.maxUsesPerRunner) reason = 'max_uses'
     if (reason === undefined) {
       void this.pool.release(runner)

@@ -1,0 +1,149 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { RemovalReason } from './pool/provider'
+
+/** What the pool exposes to metrics, read at scrape time. */
+export interface PoolReadings {
+  readonly available: number
+  readonly borrowed: number
+  readonly starting: number
+  readonly pending: number
+  readonly min: number
+  readonly max: number
+}
+
+/** What the pool and its provider report as it happens. */
+export interface PoolObserver {
+  runnerStarted (seconds: number): void
+  runnerStartFailed (): void
+  runnerRemoved (reason: RemovalReason): void
+}
+
+export type RejectionReason = 'queue_full' | 'queue_timeout' | 'shutting_down'
+const REJECTION_REASONS: RejectionReason[] = ['queue_full', 'queue_timeout', 'shutting_down']
+const REMOVAL_REASONS: RemovalReason[] = ['max_uses', 'unclean', 'crashed', 'timed_out', 'shutdown']
+
+const PREFIX = 'codeexec_'
+// Millisecond resolution where a warm pool lives, seconds where compiles and timeouts do.
+const DURATION_BUCKETS = [0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+const WAIT_BUCKETS = [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+
+/** One registry per app instance (never prom-client's global one), with every metric of the proxy. */
+export class Metrics implements PoolObserver {
+  readonly registry = new Registry()
+  private pool?: PoolReadings
+
+  readonly waitSeconds = new Histogram({
+    name: `${PREFIX}queue_wait_seconds`,
+    help: 'Time a request waited for a free runner.',
+    buckets: WAIT_BUCKETS,
+    registers: [this.registry]
+  })
+
+  readonly rejected = new Counter({
+    name: `${PREFIX}requests_rejected_total`,
+    help: 'Requests refused without a runner: the queue was full, the wait timed out, or the proxy was shutting down.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry]
+  })
+
+  readonly executions = new Counter({
+    name: `${PREFIX}executions_total`,
+    help: 'Jobs run, by language and result status.',
+    labelNames: ['language', 'status'] as const,
+    registers: [this.registry]
+  })
+
+  readonly executionSeconds = new Histogram({
+    name: `${PREFIX}execution_duration_seconds`,
+    help: 'Time from handing a job to a runner to its answer, by language.',
+    labelNames: ['language'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry]
+  })
+
+  readonly runnerStarts = new Counter({
+    name: `${PREFIX}runner_starts_total`,
+    help: 'Runner containers started, by result (success, failure).',
+    labelNames: ['result'] as const,
+    registers: [this.registry]
+  })
+
+  readonly runnerStartSeconds = new Histogram({
+    name: `${PREFIX}runner_start_duration_seconds`,
+    help: 'Time from creating a runner container to its first healthy answer.',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry]
+  })
+
+  readonly runnerRemovals = new Counter({
+    name: `${PREFIX}runner_removals_total`,
+    help: 'Runners removed from the pool, by reason (max_uses, unclean, crashed, timed_out, shutdown, failed).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry]
+  })
+
+  readonly upstreamErrors = new Counter({
+    name: `${PREFIX}upstream_errors_total`,
+    help: 'Errors talking to runner agents, by error code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry]
+  })
+
+  constructor ({ defaultMetrics = true }: { defaultMetrics?: boolean } = {}) {
+    const readings = () => this.pool
+    new Gauge({
+      name: `${PREFIX}runners`,
+      help: 'Runners in the pool by state: idle, busy, starting.',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect () {
+        const pool = readings()
+        if (!pool) return
+        this.set({ state: 'idle' }, pool.available)
+        this.set({ state: 'busy' }, pool.borrowed)
+        this.set({ state: 'starting' }, pool.starting)
+      }
+    })
+    new Gauge({
+      name: `${PREFIX}pool_min_runners`,
+      help: 'Runners the pool keeps at least.',
+      registers: [this.registry],
+      collect () { const pool = readings(); if (pool) this.set(pool.min) }
+    })
+    new Gauge({
+      name: `${PREFIX}pool_max_runners`,
+      help: 'Runners the pool has at most: its capacity.',
+      registers: [this.registry],
+      collect () { const pool = readings(); if (pool) this.set(pool.max) }
+    })
+    new Gauge({
+      name: `${PREFIX}requests_waiting`,
+      help: 'Requests waiting for a free runner now.',
+      registers: [this.registry],
+      collect () { const pool = readings(); if (pool) this.set(pool.pending) }
+    })
+    if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: PREFIX })
+    // Known label values start at zero, so that rates and dashboards have a series before the first event.
+    for (const reason of REJECTION_REASONS) this.rejected.inc({ reason }, 0)
+    for (const reason of REMOVAL_REASONS) this.runnerRemovals.inc({ reason }, 0)
+    for (const result of ['success', 'failure']) this.runnerStarts.inc({ result }, 0)
+  }
+
+  /** The gauges read this pool's getters at every scrape. */
+  observePool (pool: PoolReadings): void {
+    this.pool = pool
+  }
+
+  runnerStarted (seconds: number): void {
+    this.runnerStarts.inc({ result: 'success' })
+    this.runnerStartSeconds.observe(seconds)
+  }
+
+  runnerStartFailed (): void {
+    this.runnerStarts.inc({ result: 'failure' })
+  }
+
+  runnerRemoved (reason: RemovalReason): void {
+    this.runnerRemovals.inc({ reason })
+  }
+}
