@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config'
 import { errorHandler } from './error-handler'
 import { NotFoundError } from './errors'
@@ -23,7 +23,7 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
   const app = Fastify({
     ...(loggerInstance ? { loggerInstance } : { logger }),
     // One line per request, written below, instead of fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     ajv: {
       // A misspelled or mistyped field is a 400, never silently dropped or coerced.
