@@ -63,7 +63,7 @@ export const ConfigSchema = Type.Object({
     socketPath: Type.String({ minLength: 1, default: '/var/run/docker.sock' }),
     timeoutMs: Type.Integer({ minimum: 1, default: 30000 })
   }, { additionalProperties: false, default: {} }),
-  bodyLimitBytes: Type.Integer({ minimum: 1024, default: MiB })
+  bodyLimitBytes: Type.Integer({ minimum: 1024, default: 4 * MiB })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>

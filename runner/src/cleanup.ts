@@ -41,17 +41,19 @@ export function killProcessesOf (uid: number, rounds = 100): boolean {
   return processesOf(uid).length === 0
 }
 
-/** Removes everything inside `dir`, leaving `dir` itself. Symlinks are removed, never followed. */
-export function emptyDirectory (dir: string): void {
+/** Removes everything inside `dir`, leaving `dir` itself; returns how many entries it removed. Symlinks are removed, never followed. */
+export function emptyDirectory (dir: string): number {
   let entries: string[]
   try {
     entries = readdirSync(dir)
-  } catch {
-    return
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0
+    throw err
   }
   for (const entry of entries) {
     rmSync(join(dir, entry), { recursive: true, force: true, maxRetries: 2 })
   }
+  return entries.length
 }
 
 /** Counts the System V IPC objects (shared memory, semaphores, message queues) owned by `uid`. */
@@ -100,14 +102,17 @@ export function cleanUp (uid: number, gid: number, scratchRoot: string, wipeDirs
   if (!killProcessesOf(uid)) problems.push(`processes of uid ${uid} survive: ${processesOf(uid).join(', ')}`)
   removeIpcObjectsOf(uid, gid, wrapperPath)
   if (ipcObjectsOf(uid) > 0) problems.push(`System V IPC objects of uid ${uid} survive`)
+  // A directory found empty needs no second look; one that held something is read again to prove it.
+  const emptied: string[] = []
   for (const dir of [scratchRoot, ...wipeDirs]) {
     try {
-      emptyDirectory(dir)
+      if (emptyDirectory(dir) > 0) emptied.push(dir)
     } catch (err) {
       problems.push(`cannot empty ${dir}: ${(err as Error).message}`)
+      emptied.push(dir)
     }
   }
-  for (const dir of [scratchRoot, ...wipeDirs]) {
+  for (const dir of emptied) {
     try {
       const left = readdirSync(dir)
       if (left.length > 0) problems.push(`${dir} still holds ${left.slice(0, 5).join(', ')}`)

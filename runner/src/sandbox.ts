@@ -36,6 +36,8 @@ export interface StageResult {
 
 /** Longest we wait for the pipes to close once the stage is over and its uid's processes are killed. */
 const PIPE_DRAIN_MS = 500
+/** Pipes that are still open this long after the stage ended are held by something it left running. */
+const ORPHAN_GRACE_MS = 5
 /** While a stopped stage has not ended, its uid's processes are killed again this often. */
 const KILL_REPEAT_MS = 100
 
@@ -43,6 +45,17 @@ const signalNames = new Map<number, string>(Object.entries(constants.signals).ma
 
 /** The kernel's count of OOM kills in this container's memory cgroup; null where there is none. */
 export function oomKills (path: string): number | null {
+  const cached = oomCounts.get(path)
+  if (cached !== undefined) return cached
+  const count = readOomKills(path)
+  oomCounts.set(path, count)
+  return count
+}
+
+// The count only moves when something is OOM-killed, and a kill shows as SIGKILL: it is read again then.
+const oomCounts = new Map<string, number | null>()
+
+function readOomKills (path: string): number | null {
   try {
     const match = /^oom_kill (\d+)$/m.exec(readFileSync(path, 'latin1'))
     return match ? Number(match[1]) : null
@@ -138,8 +151,12 @@ export function runStage (options: StageOptions): Promise<StageResult> {
       const wallMs = fields ? fields.wall_us / 1000 : Number(process.hrtime.bigint() - started) / 1e6
       const memoryBytes = fields ? fields.maxrss_kb * 1024 : 0
       const signal = fields && fields.signal > 0 ? signalNames.get(fields.signal) ?? `SIG${fields.signal}` : null
-      const oomAfter = oomKills(options.oomControlPath)
-      const oomKilled = signal === 'SIGKILL' && oomBefore !== null && oomAfter !== null && oomAfter > oomBefore
+      let oomKilled = false
+      if (signal === 'SIGKILL') {
+        const oomAfter = readOomKills(options.oomControlPath)
+        oomCounts.set(options.oomControlPath, oomAfter)
+        oomKilled = oomBefore !== null && oomAfter !== null && oomAfter > oomBefore
+      }
       let failed: string | null = null
       if (spawnError) failed = `cannot start the sandbox wrapper: ${spawnError.message}`
       else if (!fields) failed = 'the sandbox wrapper reported nothing'
@@ -168,13 +185,16 @@ export function runStage (options: StageOptions): Promise<StageResult> {
     child.on('exit', () => {
       exited = true
       clearTimeout(timer)
-      // Whatever the program left running dies now, so that its copies of the pipes close.
-      killProcessesOf(uid)
+      // Usually the pipes close at once. If they do not, something the program left running holds them:
+      // it dies now (the job's cleanup would kill it anyway), and the pipes get a moment to drain.
       drainTimer = setTimeout(() => {
-        child.stdout?.destroy()
-        child.stderr?.destroy()
-        finish()
-      }, PIPE_DRAIN_MS)
+        killProcessesOf(uid)
+        drainTimer = setTimeout(() => {
+          child.stdout?.destroy()
+          child.stderr?.destroy()
+          finish()
+        }, PIPE_DRAIN_MS)
+      }, ORPHAN_GRACE_MS)
     })
 
     child.on('close', () => {
