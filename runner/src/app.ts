@@ -3,6 +3,7 @@ import type { AgentConfig } from './config'
 import { runJob, type JobRequest } from './job'
 import { findLanguage, languages } from './languages'
 import { LIMIT_NAMES } from './limits'
+import { launcherAt } from './launcher'
 import type { Versions } from './versions'
 
 class RequestError extends Error {
@@ -67,9 +68,13 @@ export function parseJob (text: string): JobRequest {
 export interface Agent {
   server: Server
   busy: () => boolean
+  /** Stops the launcher; the server is closed by its owner. */
+  close: () => void
 }
 
 export function buildAgent (config: AgentConfig, versions: Versions): Agent {
+  // The launcher starts with the agent, so the first job does not wait for it.
+  launcherAt(config.wrapperPath).start()
   let busy = false
   const runtimes = languages.map((language) => ({
     language: language.name,
@@ -118,5 +123,5 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
   server.keepAliveTimeout = 0
   server.headersTimeout = 0
   server.requestTimeout = 0
-  return { server, busy: () => busy }
+  return { server, busy: () => busy, close: () => launcherAt(config.wrapperPath).close() }
 }

@@ -77,15 +77,11 @@ export function ipcObjectsOf (uid: number): number {
 
 /**
  * IPC objects outlive their processes. Only their owner (or CAP_SYS_ADMIN, which the agent does not have)
- * may remove them, so ipcrm runs as the program's uid, through the wrapper; only when there is any.
+ * may remove them, so ipcrm runs as the program's uid; only when there is any.
  */
-export function removeIpcObjectsOf (uid: number, gid: number, wrapperPath: string): void {
+export function removeIpcObjectsOf (uid: number, gid: number): void {
   if (ipcObjectsOf(uid) === 0) return
-  spawnSync(wrapperPath, ['--uid', String(uid), '--gid', String(gid), '--', 'ipcrm', '--all'], {
-    stdio: 'ignore',
-    env: { PATH: '/usr/bin:/bin' },
-    timeout: 5000
-  })
+  spawnSync('/usr/bin/ipcrm', ['--all'], { uid, gid, stdio: 'ignore', env: { PATH: '/usr/bin:/bin' }, timeout: 5000 })
 }
 
 export interface CleanReport {
@@ -97,10 +93,10 @@ export interface CleanReport {
  * The end of every job: no process of the uid left, the job's scratch dir gone, every wipe dir empty.
  * The report is what the proxy trusts when it decides to reuse this runner.
  */
-export function cleanUp (uid: number, gid: number, scratchRoot: string, wipeDirs: string[], wrapperPath: string): CleanReport {
+export function cleanUp (uid: number, gid: number, scratchRoot: string, wipeDirs: string[]): CleanReport {
   const problems: string[] = []
   if (!killProcessesOf(uid)) problems.push(`processes of uid ${uid} survive: ${processesOf(uid).join(', ')}`)
-  removeIpcObjectsOf(uid, gid, wrapperPath)
+  removeIpcObjectsOf(uid, gid)
   if (ipcObjectsOf(uid) > 0) problems.push(`System V IPC objects of uid ${uid} survive`)
   // A directory found empty needs no second look; one that held something is read again to prove it.
   const emptied: string[] = []

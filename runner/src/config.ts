@@ -19,7 +19,7 @@ export interface AgentConfig {
   versionsFile: string
   /** Cap on a request body. */
   bodyLimitBytes: number
-  /** The setuid-and-limits wrapper every stage starts through (runner/src/sandbox-exec.c). */
+  /** The launcher every stage starts through (runner/src/sandbox-exec.c), kept running by the agent. */
   wrapperPath: string
   /** The container's memory cgroup oom_control: its oom_kill count tells a memory kill from others. */
   oomControlPath: string

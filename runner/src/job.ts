@@ -108,7 +108,7 @@ export async function runJob (job: JobRequest, language: Language, version: stri
     status = 'internal_error'
     message = (err as Error).message
   } finally {
-    cleanReport = cleanUp(config.uid, config.gid, config.scratchRoot, config.wipeDirs, config.wrapperPath)
+    cleanReport = cleanUp(config.uid, config.gid, config.scratchRoot, config.wipeDirs)
   }
   const result: JobResult = {
     language: language.name,

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { constants } from 'node:os'
 import { killProcessesOf } from './cleanup'
+import { launcherAt } from './launcher'
 import type { StageLimits } from './limits'
 
 export interface StageOptions {
@@ -9,7 +9,7 @@ export interface StageOptions {
   cwd: string
   uid: number
   gid: number
-  env: NodeJS.ProcessEnv
+  env: Record<string, string>
   stdin: string
   limits: StageLimits
   wrapperPath: string
@@ -30,27 +30,14 @@ export interface StageResult {
   /** Killed by the kernel for memory, or over its memory limit at its peak. */
   memoryExceeded: boolean
   truncated: 'stdout' | 'stderr' | null
-  /** The wrapper could not start the program, or reported nothing. */
+  /** The launcher could not start the program, or died. */
   failed: string | null
 }
 
-/** Longest we wait for the pipes to close once the stage is over and its uid's processes are killed. */
-const PIPE_DRAIN_MS = 500
-/** Pipes that are still open this long after the stage ended are held by something it left running. */
-const ORPHAN_GRACE_MS = 5
-/** While a stopped stage has not ended, its uid's processes are killed again this often. */
+/** While a timed-out stage has not ended, its uid's processes are killed again this often. */
 const KILL_REPEAT_MS = 100
 
 const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, number]) => [number, name]))
-
-/** The kernel's count of OOM kills in this container's memory cgroup; null where there is none. */
-export function oomKills (path: string): number | null {
-  const cached = oomCounts.get(path)
-  if (cached !== undefined) return cached
-  const count = readOomKills(path)
-  oomCounts.set(path, count)
-  return count
-}
 
 // The count only moves when something is OOM-killed, and a kill shows as SIGKILL: it is read again then.
 const oomCounts = new Map<string, number | null>()
@@ -64,145 +51,90 @@ function readOomKills (path: string): number | null {
   }
 }
 
-function wrapperArgs (options: StageOptions): string[] {
-  const { limits } = options
-  return [
-    '--uid', String(options.uid), '--gid', String(options.gid), '--cwd', options.cwd,
-    '--cpu-ms', String(limits.cpuTimeMs), '--memory-bytes', String(limits.memoryBytes), '--nproc', String(limits.processes),
-    '--fsize', String(limits.fileSizeBytes), '--nofile', String(limits.openFiles),
-    '--report-fd', '3', '--', ...options.argv
-  ]
+/** The kernel's count of OOM kills in this container's memory cgroup; null where there is none. */
+export function oomKills (path: string): number | null {
+  if (!oomCounts.has(path)) oomCounts.set(path, readOomKills(path))
+  return oomCounts.get(path) ?? null
 }
 
-function parseReport (line: string): Record<string, number> | null {
-  const fields: Record<string, number> = {}
+function parseReport (line: string): Record<string, string> | null {
+  const fields: Record<string, string> = {}
   for (const pair of line.trim().split(' ')) {
     const [key, value] = pair.split('=')
-    if (key && value !== undefined) fields[key] = Number(value)
+    if (key && value !== undefined) fields[key] = value
   }
   return 'exit' in fields && 'signal' in fields ? fields : null
 }
 
 /**
- * Runs one stage (compile or run) through sandbox-exec, which switches to the unprivileged uid, sets the
- * rlimits and reports CPU time and peak memory. Wall-clock timeout and output caps are enforced here by
- * killing every process of the uid. A program that misbehaves yields a result, never a throw.
+ * Runs one stage (compile or run) through the launcher (sandbox-exec.c), which switches to the
+ * unprivileged uid, sets the rlimits, enforces CPU time, memory and the output caps, and reports CPU time
+ * and peak memory. The wall-clock timeout is enforced here by killing every process of the uid. A program
+ * that misbehaves yields a result, never a throw.
  */
 export function runStage (options: StageOptions): Promise<StageResult> {
   return new Promise((resolve) => {
     const { limits, uid } = options
     const oomBefore = oomKills(options.oomControlPath)
-    const started = process.hrtime.bigint()
-    const child = spawn(options.wrapperPath, wrapperArgs(options), {
-      env: options.env,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe']
-    })
-
     const output = { stdout: [] as Buffer[], stderr: [] as Buffer[] }
-    const sizes = { stdout: 0, stderr: 0 }
-    let report = ''
-    let truncated: StageResult['truncated'] = null
     let timedOut = false
-    let spawnError: Error | null = null
-    let exited = false
-    let settled = false
     let killer: NodeJS.Timeout | undefined
-    let drainTimer: NodeJS.Timeout | undefined
-
-    // The wrapper is root and survives; the program and everything it started die.
-    const stop = () => {
-      killProcessesOf(uid)
-      if (killer === undefined) killer = setInterval(() => killProcessesOf(uid), KILL_REPEAT_MS)
-    }
-
-    const collect = (name: 'stdout' | 'stderr') => (chunk: Buffer) => {
-      const room = limits.outputBytes - sizes[name]
-      if (chunk.length > room) {
-        // More than fits: keep what fits, stop the program, say which stream overflowed first.
-        if (room > 0) output[name].push(chunk.subarray(0, room))
-        sizes[name] += Math.max(room, 0)
-        if (truncated === null) {
-          truncated = name
-          stop()
-        }
-        return
-      }
-      output[name].push(chunk)
-      sizes[name] += chunk.length
-    }
-    child.stdout?.on('data', collect('stdout'))
-    child.stderr?.on('data', collect('stderr'))
-    const reportStream = child.stdio[3] as NodeJS.ReadableStream | null
-    reportStream?.on('data', (chunk: Buffer) => { report += chunk.toString('latin1') })
-    reportStream?.on('error', () => {})
 
     const timer = setTimeout(() => {
       timedOut = true
-      stop()
+      // The launcher is root and survives; the program and everything it started die.
+      killProcessesOf(uid)
+      killer = setInterval(() => killProcessesOf(uid), KILL_REPEAT_MS)
     }, limits.timeoutMs)
 
-    const finish = () => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      clearTimeout(drainTimer)
-      clearInterval(killer)
-      const fields = parseReport(report)
-      const wallMs = fields ? fields.wall_us / 1000 : Number(process.hrtime.bigint() - started) / 1e6
-      const memoryBytes = fields ? fields.maxrss_kb * 1024 : 0
-      const signal = fields && fields.signal > 0 ? signalNames.get(fields.signal) ?? `SIG${fields.signal}` : null
-      let oomKilled = false
-      if (signal === 'SIGKILL') {
-        const oomAfter = readOomKills(options.oomControlPath)
-        oomCounts.set(options.oomControlPath, oomAfter)
-        oomKilled = oomBefore !== null && oomAfter !== null && oomAfter > oomBefore
+    launcherAt(options.wrapperPath).run({
+      argv: options.argv,
+      cwd: options.cwd,
+      env: options.env,
+      uid,
+      gid: options.gid,
+      stdin: options.stdin,
+      cpuTimeMs: limits.cpuTimeMs,
+      memoryBytes: limits.memoryBytes,
+      processes: limits.processes,
+      fileSizeBytes: limits.fileSizeBytes,
+      openFiles: limits.openFiles,
+      outputBytes: limits.outputBytes
+    }, {
+      output: (stream, chunk) => { output[stream].push(chunk) },
+      done: (line) => {
+        clearTimeout(timer)
+        clearInterval(killer)
+        const fields = line === null ? null : parseReport(line)
+        const number = (name: string) => Number(fields?.[name] ?? 0)
+        const signal = number('signal') > 0 ? signalNames.get(number('signal')) ?? `SIG${number('signal')}` : null
+        let oomKilled = false
+        if (signal === 'SIGKILL') {
+          const oomAfter = readOomKills(options.oomControlPath)
+          oomCounts.set(options.oomControlPath, oomAfter)
+          oomKilled = oomBefore !== null && oomAfter !== null && oomAfter > oomBefore
+        }
+        const memoryBytes = number('maxrss_kb') * 1024
+        let failed: string | null = null
+        if (line === null) failed = 'the sandbox launcher died during the stage'
+        else if (!fields) failed = `the sandbox launcher reported nonsense: ${line.slice(0, 200)}`
+        else if (number('exec_failed') === 1) failed = `cannot start ${options.argv[0]}`
+        const truncated = fields?.truncated === 'stdout' || fields?.truncated === 'stderr' ? fields.truncated : null
+        resolve({
+          stdout: Buffer.concat(output.stdout).toString('utf8'),
+          stderr: Buffer.concat(output.stderr).toString('utf8'),
+          exitCode: fields && number('exit') >= 0 ? number('exit') : null,
+          signal,
+          wallMs: number('wall_us') / 1000,
+          cpuMs: number('cpu_us') / 1000,
+          memoryBytes,
+          timedOut,
+          cpuExceeded: number('cpu_exceeded') === 1,
+          memoryExceeded: number('memory_exceeded') === 1 || oomKilled || memoryBytes > limits.memoryBytes,
+          truncated,
+          failed
+        })
       }
-      let failed: string | null = null
-      if (spawnError) failed = `cannot start the sandbox wrapper: ${spawnError.message}`
-      else if (!fields) failed = 'the sandbox wrapper reported nothing'
-      else if (fields.exec_failed === 1) failed = `cannot start ${options.argv[0]}`
-      resolve({
-        stdout: Buffer.concat(output.stdout).toString('utf8'),
-        stderr: Buffer.concat(output.stderr).toString('utf8'),
-        exitCode: fields && fields.exit >= 0 ? fields.exit : null,
-        signal,
-        wallMs,
-        cpuMs: fields ? fields.cpu_us / 1000 : 0,
-        memoryBytes,
-        timedOut,
-        cpuExceeded: fields?.cpu_exceeded === 1,
-        memoryExceeded: fields?.memory_exceeded === 1 || oomKilled || memoryBytes > limits.memoryBytes,
-        truncated,
-        failed
-      })
-    }
-
-    child.on('error', (err) => {
-      spawnError = err
-      if (child.pid === undefined) finish()
     })
-
-    child.on('exit', () => {
-      exited = true
-      clearTimeout(timer)
-      // Usually the pipes close at once. If they do not, something the program left running holds them:
-      // it dies now (the job's cleanup would kill it anyway), and the pipes get a moment to drain.
-      drainTimer = setTimeout(() => {
-        killProcessesOf(uid)
-        drainTimer = setTimeout(() => {
-          child.stdout?.destroy()
-          child.stderr?.destroy()
-          finish()
-        }, PIPE_DRAIN_MS)
-      }, ORPHAN_GRACE_MS)
-    })
-
-    child.on('close', () => {
-      if (exited) finish()
-    })
-
-    // A program that exits without reading its stdin makes this write fail with EPIPE: not an error.
-    child.stdin?.on('error', () => {})
-    child.stdin?.end(options.stdin)
   })
 }

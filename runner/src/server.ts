@@ -21,6 +21,9 @@ if (config.socketPath) {
   })
 }
 
-const stop = () => agent.server.close(() => process.exit(0))
+const stop = () => {
+  agent.close()
+  agent.server.close(() => process.exit(0))
+}
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)

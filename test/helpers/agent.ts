@@ -48,6 +48,7 @@ export async function startHostAgent (uid: number): Promise<HostAgent> {
     url,
     base,
     close: async () => {
+      agent.close()
       agent.server.closeAllConnections()
       await new Promise((resolve) => agent.server.close(resolve))
       rmSync(base, { recursive: true, force: true })
