@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Workload } from './workloads'
+import { basename, join } from 'node:path'
+import { IMAGE_NODE, type Workload } from './workloads'
 
 export interface RunStats {
   requests: number
@@ -28,7 +28,11 @@ function step (argv: string[], cwd: string, stdin: string): Promise<{ code: numb
  * The floor: the same programs spawned directly on the host at the same concurrency, each in a fresh
  * directory with its source written, as the runner does; no containers, no HTTP.
  */
-export async function runFloor (workload: Workload, concurrency: number, requests: number): Promise<RunStats> {
+export async function runFloor (workload: Workload, concurrency: number, requests: number, imageNodeRoot?: string): Promise<RunStats> {
+  // The image's node runs chrooted in its copied files, so its program's directory must be under them.
+  const chrooted = workload.floor.steps.some((argv) => argv[0] === IMAGE_NODE)
+  if (chrooted && !imageNodeRoot) throw new Error(`${workload.name} needs the image's node`)
+  const base = chrooted ? join(imageNodeRoot!, 'tmp') : tmpdir()
   const latenciesMs: number[] = []
   let errors = 0
   let next = 0
@@ -36,13 +40,16 @@ export async function runFloor (workload: Workload, concurrency: number, request
   const worker = async () => {
     while (next < requests) {
       next++
-      const dir = mkdtempSync(join(tmpdir(), 'floor-'))
+      const dir = mkdtempSync(join(base, 'floor-'))
+      const steps = workload.floor.steps.map((argv) => argv[0] === IMAGE_NODE
+        ? ['/usr/sbin/chroot', imageNodeRoot!, '/usr/bin/node', join('/tmp', basename(dir), argv[1])]
+        : argv)
       const t0 = performance.now()
       try {
         writeFileSync(join(dir, workload.floor.fileName), workload.code)
         let output = ''
-        for (const argv of workload.floor.steps) {
-          const result = await step(argv, dir, argv === workload.floor.steps[workload.floor.steps.length - 1] ? workload.stdin : '')
+        for (const argv of steps) {
+          const result = await step(argv, dir, argv === steps[steps.length - 1] ? workload.stdin : '')
           if (result.code !== 0) throw new Error(`${argv[0]} exited ${result.code}`)
           output = result.stdout
         }

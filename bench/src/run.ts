@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path'
 import autocannon from 'autocannon'
 import Docker from 'dockerode'
 import { runFloor, type RunStats } from './floor'
+import { imageNodeRoot } from './image-binaries'
 import { containerMemoryBytes, startProxy } from './proxy-process'
 import { workloads, type Workload } from './workloads'
 
@@ -13,6 +14,7 @@ const quick = process.argv.includes('--quick')
 const POOL = 45
 const PORT = 3900 + Math.floor(Math.random() * 90)
 const MiB = 1024 * 1024
+const RUNNER_IMAGE = 'codeexec-runner:latest'
 
 /** Requests per run: bounded in count; c=1 runs fewer of the slow workloads. */
 function requestsFor (workload: Workload, concurrency: number, scenario: string): number {
@@ -148,12 +150,13 @@ function ratios (rows: Row[]): string {
 async function main (): Promise<void> {
   const rows: Row[] = []
   const log = (message: string) => process.stderr.write(`[bench] ${message}\n`)
+  const imageNode = await imageNodeRoot(RUNNER_IMAGE)
 
   for (const workload of workloads) {
     for (const concurrency of [1, 45]) {
       const requests = requestsFor(workload, concurrency, 'floor')
       log(`floor ${workload.name} c=${concurrency} n=${requests}`)
-      rows.push(floorRow(workload, concurrency, await runFloor(workload, concurrency, requests)))
+      rows.push(floorRow(workload, concurrency, await runFloor(workload, concurrency, requests, imageNode)))
     }
   }
 

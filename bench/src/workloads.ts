@@ -6,9 +6,14 @@ export interface Workload {
   code: string
   stdin: string
   expected: string
-  /** The same program run directly on the host: the file it is written to, and the commands in order. */
+  /**
+   * The same program run directly on the host: the file it is written to, and the commands in order.
+   * IMAGE_NODE stands for the runner image's own node (image-binaries.ts).
+   */
   floor: { fileName: string, steps: string[][] }
 }
+
+export const IMAGE_NODE = '@image-node'
 
 const MEGABYTE_OF_INPUT = 'x'.repeat(1024 * 1024 - 1) + '\n'
 
@@ -27,7 +32,7 @@ export const workloads: Workload[] = [
     code: "console.log('Hello World!')",
     stdin: '',
     expected: 'Hello World!\n',
-    floor: { fileName: 'main.js', steps: [['/usr/bin/node', 'main.js']] }
+    floor: { fileName: 'main.js', steps: [[IMAGE_NODE, 'main.js']] }
   },
   {
     name: 'c hello',

@@ -74,7 +74,7 @@ export interface Agent {
 
 export function buildAgent (config: AgentConfig, versions: Versions): Agent {
   // The launcher starts with the agent, so the first job does not wait for it.
-  launcherAt(config.wrapperPath).start()
+  launcherAt(config.launcherPath).start()
   let busy = false
   const runtimes = languages.map((language) => ({
     language: language.name,
@@ -123,5 +123,5 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
   server.keepAliveTimeout = 0
   server.headersTimeout = 0
   server.requestTimeout = 0
-  return { server, busy: () => busy, close: () => launcherAt(config.wrapperPath).close() }
+  return { server, busy: () => busy, close: () => launcherAt(config.launcherPath).close() }
 }

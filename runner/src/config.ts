@@ -20,7 +20,7 @@ export interface AgentConfig {
   /** Cap on a request body. */
   bodyLimitBytes: number
   /** The launcher every stage starts through (runner/src/sandbox-exec.c), kept running by the agent. */
-  wrapperPath: string
+  launcherPath: string
   /** The container's memory cgroup oom_control: its oom_kill count tells a memory kill from others. */
   oomControlPath: string
   defaultLimits: JobLimits
@@ -51,7 +51,7 @@ export function loadAgentConfig (env: NodeJS.ProcessEnv = process.env): AgentCon
     wipeDirs: (env.RUNNER_WIPE_DIRS ?? '/tmp:/dev/shm:/dev/mqueue').split(':').filter(Boolean),
     versionsFile: env.RUNNER_VERSIONS || '/opt/runner/versions.json',
     bodyLimitBytes: integer(env, 'RUNNER_BODY_LIMIT_BYTES', 16 * 1024 * 1024),
-    wrapperPath: env.RUNNER_WRAPPER || '/opt/runner/sandbox-exec',
+    launcherPath: env.RUNNER_LAUNCHER || '/opt/runner/sandbox-exec',
     oomControlPath: env.RUNNER_OOM_CONTROL || '/sys/fs/cgroup/memory/memory.oom_control',
     defaultLimits: AGENT_DEFAULT_LIMITS
   }

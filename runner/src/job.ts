@@ -81,7 +81,7 @@ export async function runJob (job: JobRequest, language: Language, version: stri
   const dir = join(config.scratchRoot, `job-${process.pid}-${++jobCounter}`)
   const env = { PATH: PROGRAM_PATH, HOME: dir, LANG: 'C.UTF-8', TMPDIR: '/tmp' }
   const limits: JobLimits = { compile: stageLimits(config, language, job, 'compile'), run: stageLimits(config, language, job, 'run') }
-  const stage = { cwd: dir, uid: config.uid, gid: config.gid, env, wrapperPath: config.wrapperPath, oomControlPath: config.oomControlPath }
+  const stage = { cwd: dir, uid: config.uid, gid: config.gid, env, launcherPath: config.launcherPath, oomControlPath: config.oomControlPath }
   let status: JobStatus = 'ok'
   let compile: StageReport | null = null
   let run: StageReport | null = null

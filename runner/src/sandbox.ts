@@ -12,7 +12,7 @@ export interface StageOptions {
   env: Record<string, string>
   stdin: string
   limits: StageLimits
-  wrapperPath: string
+  launcherPath: string
   oomControlPath: string
 }
 
@@ -87,7 +87,7 @@ export function runStage (options: StageOptions): Promise<StageResult> {
       killer = setInterval(() => killProcessesOf(uid), KILL_REPEAT_MS)
     }, limits.timeoutMs)
 
-    launcherAt(options.wrapperPath).run({
+    launcherAt(options.launcherPath).run({
       argv: options.argv,
       cwd: options.cwd,
       env: options.env,

@@ -35,7 +35,7 @@ export async function startHostAgent (uid: number): Promise<HostAgent> {
     RUNNER_UID: String(uid),
     RUNNER_SCRATCH: scratch,
     RUNNER_WIPE_DIRS: `${tmp}:${shm}`,
-    RUNNER_WRAPPER: join(__dirname, '../../runner/dist/sandbox-exec'),
+    RUNNER_LAUNCHER: join(__dirname, '../../runner/dist/sandbox-exec'),
     // No memory cgroup of its own on the host: memory verdicts come from the peak alone.
     RUNNER_OOM_CONTROL: join(base, 'no-oom-control')
   })

@@ -15,7 +15,7 @@ describe('stage verdicts', () => {
     ['the CPU clock', { cpuExceeded: true, signal: 'SIGKILL', exitCode: null }, 'timeout'],
     ['memory, over a SIGKILL and a timeout', { memoryExceeded: true, timedOut: true, signal: 'SIGKILL', exitCode: null }, 'memory_limit'],
     ['the output cap', { truncated: 'stdout', signal: 'SIGKILL', exitCode: null }, 'output_limit'],
-    ['a wrapper that could not start the program, over everything', { failed: 'cannot start gcc', memoryExceeded: true }, 'internal_error']
+    ['a launcher that could not start the program, over everything', { failed: 'cannot start gcc', memoryExceeded: true }, 'internal_error']
   ] as const)('%s', (_name, change, status) => {
     expect(stageStatus({ ...clean, ...change } as StageResult, 'runtime_error')).toBe(status)
   })
