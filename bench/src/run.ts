@@ -221,7 +221,8 @@ async function main (): Promise<void> {
     '',
     '| target | measured | result |',
     '| --- | --- | --- |',
-    ...targets.map((t) => `| ${t.target} | ${t.value} | ${t.pass ? 'PASS' : 'FAIL'} |`)
+    // A quick run has too few requests for its timings to mean anything; only its errors are judged.
+    ...targets.map((t) => `| ${t.target} | ${t.value} | ${quick && !t.target.startsWith('zero errors') ? 'not judged (quick)' : t.pass ? 'PASS' : 'FAIL'} |`)
   ].join('\n')
   process.stdout.write(report + '\n')
 
