@@ -17,15 +17,8 @@ export interface JobRequest {
 
 export type JobStatus = 'ok' | 'compile_error' | 'runtime_error' | 'timeout' | 'memory_limit' | 'output_limit' | 'internal_error'
 
-export interface StageReport {
-  stdout: string
-  stderr: string
-  exitCode: number | null
-  signal: string | null
-  wallMs: number
-  cpuMs: number
-  memoryBytes: number
-  truncated: 'stdout' | 'stderr' | null
+/** A stage as the API answers it: what the sandbox measured, and its verdict. */
+export type StageReport = Pick<StageResult, 'stdout' | 'stderr' | 'exitCode' | 'signal' | 'wallMs' | 'cpuMs' | 'memoryBytes' | 'truncated'> & {
   status: JobStatus
 }
 

@@ -1,4 +1,4 @@
-import { call, containersOf, realApp, testConfig, waitFor } from '../helpers/docker'
+import { call, containersOf, realApp, testConfig, waitFor, listenAndFill } from '../helpers/docker'
 
 // 200 requests at concurrency 45, one in five hostile, on a pool of 45: bounded in count and time.
 jest.setTimeout(300000)
@@ -9,9 +9,7 @@ const { app, pool } = realApp(testConfig(POOL, { min: 45, max: 45 }))
 let base = ''
 
 beforeAll(async () => {
-  base = await app.listen({ port: 0, host: '127.0.0.1' })
-  await pool.start()
-  await waitFor('45 runners', () => pool.ready === 45, 150000)
+  base = await listenAndFill(app, pool, 45, 150000)
 })
 afterAll(async () => {
   await app.close()

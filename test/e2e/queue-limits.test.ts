@@ -1,4 +1,4 @@
-import { call, realApp, sleep, testConfig, waitFor } from '../helpers/docker'
+import { call, realApp, sleep, testConfig, waitFor, listenAndFill } from '../helpers/docker'
 
 jest.setTimeout(120000)
 // One runner, one waiting place, a short wait: the queue's two refusals are easy to reach.
@@ -6,9 +6,7 @@ const { app, pool } = realApp(testConfig('e2e-queue', { min: 1, max: 1, maxWaiti
 let base = ''
 
 beforeAll(async () => {
-  base = await app.listen({ port: 0, host: '127.0.0.1' })
-  await pool.start()
-  await waitFor('one runner', () => pool.ready === 1)
+  base = await listenAndFill(app, pool, 1)
 })
 afterAll(async () => { await app.close() })
 

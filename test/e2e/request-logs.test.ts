@@ -4,7 +4,7 @@ import { buildApp } from '../../proxy/src/app'
 import { Metrics } from '../../proxy/src/metrics'
 import { DockerProvider } from '../../proxy/src/pool/docker-provider'
 import { RunnerPool } from '../../proxy/src/pool/runner-pool'
-import { call, testConfig, waitFor } from '../helpers/docker'
+import { call, testConfig, waitFor, listenAndFill } from '../helpers/docker'
 
 jest.setTimeout(120000)
 const lines: any[] = []
@@ -22,9 +22,7 @@ const app = buildApp({ config, pool, metrics, loggerInstance: logger })
 let base = ''
 
 beforeAll(async () => {
-  base = await app.listen({ port: 0, host: '127.0.0.1' })
-  await pool.start()
-  await waitFor('one runner', () => pool.ready === 1)
+  base = await listenAndFill(app, pool, 1)
 })
 afterAll(async () => { await app.close() })
 

@@ -1,4 +1,4 @@
-import { call, containersOf, docker, realApp, testConfig, waitFor } from '../helpers/docker'
+import { call, containersOf, docker, realApp, testConfig, waitFor, listenAndFill } from '../helpers/docker'
 
 jest.setTimeout(120000)
 // One runner, so that every job lands on the same container.
@@ -8,9 +8,7 @@ let base = ''
 const execute = async (payload: unknown) => (await call(base, { url: '/api/v1/execute', payload })).json()
 
 beforeAll(async () => {
-  base = await app.listen({ port: 0, host: '127.0.0.1' })
-  await pool.start()
-  await waitFor('one runner', () => pool.ready === 1)
+  base = await listenAndFill(app, pool, 1)
 })
 afterAll(async () => { await app.close() })
 

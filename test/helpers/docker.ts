@@ -58,3 +58,11 @@ export async function call (base: string, options: { method?: string, url: strin
   const text = await response.body.text()
   return { statusCode: response.statusCode, headers: response.headers as Reply['headers'], text, json: () => JSON.parse(text) }
 }
+
+/** Listens on a free loopback port, fills the pool, and waits until `size` runners are ready; returns the base URL. */
+export async function listenAndFill (app: { listen: (options: { port: number, host: string }) => Promise<string> }, pool: { start: () => Promise<void>, readonly ready: number }, size: number, timeoutMs = 150000): Promise<string> {
+  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  await pool.start()
+  await waitFor(`${size} runners`, () => pool.ready === size, timeoutMs)
+  return base
+}
