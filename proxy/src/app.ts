@@ -6,6 +6,7 @@ import type { ExecutionPool } from './execution-pool'
 import { executeRoute } from './routes/execute'
 import { healthRoutes } from './routes/health'
 import { metricsRoute } from './routes/metrics'
+import { runtimesRoute } from './routes/runtimes'
 import { Metrics } from './metrics'
 
 export interface AppOptions {
@@ -49,6 +50,7 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
   healthRoutes(app, pool)
   metricsRoute(app, metrics)
   executeRoute(app, config, pool, metrics)
+  runtimesRoute(app, pool)
   // Answers finished during shutdown close their connection, or an idle keep-alive would hold the exit back.
   let closing = false
   app.addHook('preClose', async () => { closing = true })

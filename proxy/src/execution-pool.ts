@@ -7,6 +7,8 @@ export interface ExecutionPool {
   release (runner: Runner, outcome: JobOutcome): void
   fit (runner: Runner, memoryBytes: number): Promise<void>
   giveBack (runner: Runner): void
+  /** Toolchain versions by language, as the runners report them; empty before the first runner starts. */
+  readonly versions: Record<string, string>
   readonly isReady: boolean
   readonly ready: number
   readonly min: number

@@ -60,6 +60,51 @@ export const languages: readonly Language[] = [
     versionCommand: ['g++', '-dumpfullversion'],
     versionPattern: '(\\S+)',
     limits: { compile: { timeoutMs: 15000 } }
+  },
+  {
+    name: 'ruby',
+    aliases: ['rb'],
+    fileName: 'main.rb',
+    run: ['ruby', 'main.rb'],
+    versionCommand: ['ruby', '--version'],
+    versionPattern: 'ruby (\\d+\\.\\d+\\.\\d+)',
+    limits: {}
+  },
+  {
+    name: 'php',
+    aliases: ['php8'],
+    fileName: 'main.php',
+    run: ['php', 'main.php'],
+    versionCommand: ['php', '--version'],
+    versionPattern: 'PHP (\\d+\\.\\d+\\.\\d+)',
+    limits: {}
+  },
+  {
+    name: 'lua',
+    aliases: ['lua5.4'],
+    fileName: 'main.lua',
+    run: ['lua5.4', 'main.lua'],
+    versionCommand: ['lua5.4', '-v'],
+    versionPattern: 'Lua (\\d+\\.\\d+\\.\\d+)',
+    limits: {}
+  },
+  {
+    name: 'perl',
+    aliases: ['pl'],
+    fileName: 'main.pl',
+    run: ['perl', 'main.pl'],
+    versionCommand: ['perl', '-e', 'print $^V'],
+    versionPattern: 'v(\\S+)',
+    limits: {}
+  },
+  {
+    name: 'bash',
+    aliases: ['sh'],
+    fileName: 'main.sh',
+    run: ['bash', 'main.sh'],
+    versionCommand: ['bash', '--version'],
+    versionPattern: 'version (\\d+\\.\\d+\\.\\d+)',
+    limits: {}
   }
 ]
 

@@ -1,13 +1,13 @@
 import { findLanguage, languageNames, languages } from '../../runner/src/languages'
 
 describe('language table', () => {
-  test('the four languages of the first release, by canonical name', () => {
-    expect(languageNames()).toEqual(['python', 'javascript', 'c', 'cpp'])
+  test('the languages by canonical name, as Piston spells them', () => {
+    expect(languageNames()).toEqual(['python', 'javascript', 'c', 'cpp', 'ruby', 'php', 'lua', 'perl', 'bash'])
   })
 
   test.each([
     ['py', 'python'], ['python3', 'python'], ['js', 'javascript'], ['node', 'javascript'],
-    ['c++', 'cpp'], ['CPP', 'cpp'], ['gcc', 'c']
+    ['c++', 'cpp'], ['CPP', 'cpp'], ['gcc', 'c'], ['rb', 'ruby'], ['pl', 'perl'], ['sh', 'bash'], ['lua5.4', 'lua']
   ])('alias %s finds %s', (alias, name) => {
     expect(findLanguage(alias)?.name).toBe(name)
   })

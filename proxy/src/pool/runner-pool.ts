@@ -41,6 +41,8 @@ type GenericPool = Pool<Runner> & {
 export class RunnerPool {
   private readonly pool: GenericPool
   private closing = false
+  /** Toolchain versions by language, as the latest runner to start reported them. */
+  versions: Record<string, string> = {}
   private readonly options: Required<RunnerPoolOptions>
 
   constructor (
@@ -51,7 +53,11 @@ export class RunnerPool {
   ) {
     this.options = { evictionIntervalMs: 500, ...options }
     const factory: Factory<Runner> = {
-      create: () => provider.create(),
+      create: async () => {
+        const runner = await provider.create()
+        if (Object.keys(runner.versions).length > 0) this.versions = runner.versions
+        return runner
+      },
       destroy: (runner) => {
         // Not marked by release: evicted after dying while idle, or cleared at shutdown.
         const reason = removalReasons.get(runner) ?? (this.closing ? 'shutdown' : 'crashed')
