@@ -2,7 +2,7 @@ import { chownSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { cleanUp } from './cleanup'
 import type { AgentConfig } from './config'
-import { PROGRAM_PATH, type Language } from './languages'
+import { commandsFor, PROGRAM_PATH, type Language } from './languages'
 import type { JobLimits, StageLimits, StageName } from './limits'
 import { runStage, type StageResult } from './sandbox'
 import { writeScratchFile } from './scratch-path'
@@ -83,16 +83,17 @@ export async function runJob (job: JobRequest, language: Language, version: stri
   try {
     mkdirSync(dir, { mode: 0o700 })
     chownSync(dir, config.uid, config.gid)
-    writeScratchFile(dir, language.fileName, job.code, config.uid, config.gid)
+    const commands = commandsFor(language, job.code)
+    writeScratchFile(dir, commands.fileName, job.code, config.uid, config.gid)
 
-    if (language.compile) {
-      const result = await runStage({ ...stage, argv: language.compile, stdin: '', limits: limits.compile })
+    if (commands.compile) {
+      const result = await runStage({ ...stage, argv: commands.compile, stdin: '', limits: limits.compile })
       status = stageStatus(result, 'compile_error')
       compile = report(result, status)
       if (result.failed) message = result.failed
     }
     if (status === 'ok') {
-      const result = await runStage({ ...stage, argv: [...language.run, ...(job.args ?? [])], stdin: job.stdin ?? '', limits: limits.run })
+      const result = await runStage({ ...stage, argv: [...commands.run, ...(job.args ?? [])], stdin: job.stdin ?? '', limits: limits.run })
       status = stageStatus(result, 'runtime_error')
       run = report(result, status)
       if (result.failed) message = result.failed

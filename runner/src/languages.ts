@@ -9,8 +9,13 @@ export interface Language {
   /** Canonical name, as Piston spells it. */
   name: string
   aliases: string[]
-  /** The file the submitted code is written to, inside the job's scratch directory. */
+  /** The file the submitted code is written to, inside the job's scratch directory; may hold {class}. */
   fileName: string
+  /**
+   * For class-bound languages: the entry class is the first public class the code declares, else the
+   * fallback. {class} in fileName, compile and run stands for it, and {file} for the file's name.
+   */
+  entryClass?: { pattern: string, fallback: string }
   /** argv of the compile stage; absent for interpreted languages. */
   compile?: string[]
   /** argv of the run stage; the request's args are appended. */
@@ -60,6 +65,36 @@ export const languages: readonly Language[] = [
     versionCommand: ['g++', '-dumpfullversion'],
     versionPattern: '(\\S+)',
     limits: { compile: { timeoutMs: 15000 } }
+  },
+  {
+    name: 'java',
+    aliases: [],
+    fileName: '{class}.java',
+    entryClass: { pattern: 'public\\s+(?:final\\s+|abstract\\s+)*class\\s+([A-Za-z_$][\\w$]*)', fallback: 'Main' },
+    compile: ['javac', '-encoding', 'UTF-8', '-J-Xshare:auto', '{file}'],
+    run: ['java', '-Xshare:auto', '{class}'],
+    versionCommand: ['javac', '-version'],
+    versionPattern: 'javac (\\S+)',
+    limits: { compile: { timeoutMs: 20000, cpuTimeMs: 20000 } }
+  },
+  {
+    name: 'rust',
+    aliases: ['rs'],
+    fileName: 'main.rs',
+    compile: ['rustc', '-O', '-o', 'main', 'main.rs'],
+    run: ['./main'],
+    versionCommand: ['rustc', '--version'],
+    versionPattern: 'rustc (\\S+)',
+    limits: { compile: { timeoutMs: 20000, cpuTimeMs: 20000 } }
+  },
+  {
+    name: 'sqlite3',
+    aliases: ['sqlite', 'sql'],
+    fileName: 'main.sql',
+    run: ['sqlite3', ':memory:', '.read main.sql'],
+    versionCommand: ['sqlite3', '--version'],
+    versionPattern: '^(\\S+)',
+    limits: {}
   },
   {
     name: 'ruby',
@@ -112,6 +147,20 @@ const byName = new Map<string, Language>()
 for (const language of languages) {
   byName.set(language.name, language)
   for (const alias of language.aliases) byName.set(alias, language)
+}
+
+/** The entry class a class-bound language's code declares, else its fallback; undefined for others. */
+export function entryClassOf (language: Language, code: string): string | undefined {
+  if (!language.entryClass) return undefined
+  return new RegExp(language.entryClass.pattern).exec(code)?.[1] ?? language.entryClass.fallback
+}
+
+/** A language's file name and argv with {class} and {file} filled in for this code. */
+export function commandsFor (language: Language, code: string): { fileName: string, compile?: string[], run: string[] } {
+  const cls = entryClassOf(language, code) ?? ''
+  const fileName = language.fileName.replace('{class}', cls)
+  const fill = (argv: string[]) => argv.map((arg) => arg.replace('{class}', cls).replace('{file}', fileName))
+  return { fileName, compile: language.compile && fill(language.compile), run: fill(language.run) }
 }
 
 /** Finds a language by canonical name or alias, case-insensitively. */

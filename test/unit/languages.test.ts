@@ -1,8 +1,8 @@
-import { findLanguage, languageNames, languages } from '../../runner/src/languages'
+import { commandsFor, findLanguage, languageNames, languages } from '../../runner/src/languages'
 
 describe('language table', () => {
   test('the languages by canonical name, as Piston spells them', () => {
-    expect(languageNames()).toEqual(['python', 'javascript', 'c', 'cpp', 'ruby', 'php', 'lua', 'perl', 'bash'])
+    expect(languageNames()).toEqual(['python', 'javascript', 'c', 'cpp', 'java', 'rust', 'sqlite3', 'ruby', 'php', 'lua', 'perl', 'bash'])
   })
 
   test.each([
@@ -10,6 +10,17 @@ describe('language table', () => {
     ['c++', 'cpp'], ['CPP', 'cpp'], ['gcc', 'c'], ['rb', 'ruby'], ['pl', 'perl'], ['sh', 'bash'], ['lua5.4', 'lua']
   ])('alias %s finds %s', (alias, name) => {
     expect(findLanguage(alias)?.name).toBe(name)
+  })
+
+  test("java's file and commands follow the public class the code declares", () => {
+    const java = findLanguage('java')!
+    expect(commandsFor(java, 'public final class Solution { }')).toEqual({
+      fileName: 'Solution.java',
+      compile: ['javac', '-encoding', 'UTF-8', '-J-Xshare:auto', 'Solution.java'],
+      run: ['java', '-Xshare:auto', 'Solution']
+    })
+    expect(commandsFor(java, 'class Helper {}').fileName).toBe('Main.java')
+    expect(commandsFor(findLanguage('python')!, 'print(1)')).toEqual({ fileName: 'main.py', compile: undefined, run: ['python3', 'main.py'] })
   })
 
   test('an unknown name finds nothing', () => {
@@ -24,7 +35,7 @@ describe('language table', () => {
         seen.add(name)
       }
       expect(language.run.length).toBeGreaterThan(0)
-      expect(language.fileName).toMatch(/^[\w.]+$/)
+      expect(commandsFor(language, '').fileName).toMatch(/^[\w.]+$/)
       expect(() => new RegExp(language.versionPattern)).not.toThrow()
     }
   })
