@@ -84,7 +84,7 @@ export async function runJob (job: JobRequest, language: Language, version: stri
     mkdirSync(dir, { mode: 0o700 })
     chownSync(dir, config.uid, config.gid)
     const commands = commandsFor(language, job.code)
-    writeScratchFile(dir, commands.fileName, job.code, config.uid, config.gid)
+    writeScratchFile(dir, commands.fileName, (language.prelude ?? '') + job.code, config.uid, config.gid)
 
     if (commands.compile) {
       const result = await runStage({ ...stage, argv: commands.compile, stdin: '', limits: limits.compile })

@@ -16,6 +16,8 @@ export interface Language {
    * fallback. {class} in fileName, compile and run stands for it, and {file} for the file's name.
    */
   entryClass?: { pattern: string, fallback: string }
+  /** Written before the code, for a runner that needs a header the user should not have to write. */
+  prelude?: string
   /** argv of the compile stage; absent for interpreted languages. */
   compile?: string[]
   /** argv of the run stage; the request's args are appended. */
@@ -86,6 +88,86 @@ export const languages: readonly Language[] = [
     versionCommand: ['rustc', '--version'],
     versionPattern: 'rustc (\\S+)',
     limits: { compile: { timeoutMs: 20000, cpuTimeMs: 20000 } }
+  },
+  {
+    name: 'go',
+    aliases: ['golang'],
+    fileName: 'main.go',
+    compile: ['go', 'build', '-o', 'main', 'main.go'],
+    run: ['./main'],
+    versionCommand: ['go', 'version'],
+    versionPattern: 'go(\\d+\\.\\d+(?:\\.\\d+)?)',
+    limits: { compile: { timeoutMs: 20000, cpuTimeMs: 20000 } }
+  },
+  {
+    name: 'csharp',
+    aliases: ['cs', 'c#', 'mono'],
+    fileName: 'main.cs',
+    compile: ['mcs', '-out:main.exe', 'main.cs'],
+    run: ['mono', 'main.exe'],
+    versionCommand: ['mcs', '--version'],
+    versionPattern: 'version (\\S+)',
+    limits: {}
+  },
+  {
+    name: 'haskell',
+    aliases: ['hs', 'ghc'],
+    fileName: 'main.hs',
+    compile: ['ghc', '-O0', '-v0', '-o', 'main', 'main.hs'],
+    run: ['./main'],
+    versionCommand: ['ghc', '--numeric-version'],
+    versionPattern: '(\\S+)',
+    limits: { compile: { timeoutMs: 30000, cpuTimeMs: 30000 } }
+  },
+  {
+    name: 'ocaml',
+    aliases: ['ml'],
+    fileName: 'main.ml',
+    compile: ['ocamlopt', '-o', 'main', 'main.ml'],
+    run: ['./main'],
+    versionCommand: ['ocamlopt', '-version'],
+    versionPattern: '(\\S+)',
+    limits: {}
+  },
+  {
+    name: 'fortran',
+    aliases: ['f90', 'gfortran'],
+    fileName: 'main.f90',
+    compile: ['gfortran', '-O2', '-o', 'main', 'main.f90'],
+    run: ['./main'],
+    versionCommand: ['gfortran', '-dumpfullversion'],
+    versionPattern: '(\\S+)',
+    limits: {}
+  },
+  {
+    name: 'd',
+    aliases: ['gdc', 'dlang'],
+    fileName: 'main.d',
+    compile: ['gdc', '-O2', '-o', 'main', 'main.d'],
+    run: ['./main'],
+    versionCommand: ['gdc', '-dumpfullversion'],
+    versionPattern: '(\\S+)',
+    limits: {}
+  },
+  {
+    name: 'r',
+    aliases: ['rscript'],
+    fileName: 'main.r',
+    run: ['Rscript', 'main.r'],
+    versionCommand: ['R', '--version'],
+    versionPattern: 'R version (\\S+)',
+    limits: {}
+  },
+  {
+    name: 'erlang',
+    aliases: ['erl', 'escript'],
+    fileName: 'main.erl',
+    // escript skips the first line of its file, which is meant to be this one.
+    prelude: '#!/usr/bin/env escript\n',
+    run: ['escript', 'main.erl'],
+    versionCommand: ['sh', '-c', 'cat /usr/lib/erlang/releases/*/OTP_VERSION'],
+    versionPattern: '(\\S+)',
+    limits: {}
   },
   {
     name: 'sqlite3',

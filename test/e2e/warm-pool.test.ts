@@ -106,7 +106,7 @@ describe('the warm pool on a real engine', () => {
       ['a limit over the maximum', { payload: { language: 'python', code: '', limits: { run: { timeoutMs: 15001 } } } }, 400, 'EXEC_ERR_LIMIT_TOO_HIGH', /^limits\.run\.timeoutMs is over the configured maximum of 15000$/],
       ['a memory limit over the maximum', { payload: { language: 'c', code: '', limits: { compile: { memoryBytes: 2 ** 31 } } } }, 400, 'EXEC_ERR_LIMIT_TOO_HIGH', /^limits\.compile\.memoryBytes is over the configured maximum of 1073741824$/],
       ['a zero limit', { payload: { language: 'python', code: '', limits: { run: { processes: 0 } } } }, 400, 'EXEC_ERR_INVALID_FIELD', /^limits\.run\.processes must be >= 1$/],
-      ['an unknown language', { payload: { language: 'cobol', code: '' } }, 400, 'EXEC_ERR_UNKNOWN_LANGUAGE', /^language "cobol" is not supported; supported languages: python, javascript, c, cpp, java, rust, sqlite3, ruby, php, lua, perl, bash$/],
+      ['an unknown language', { payload: { language: 'cobol', code: '' } }, 400, 'EXEC_ERR_UNKNOWN_LANGUAGE', /^language "cobol" is not supported; supported languages: python, javascript, c, cpp, java, rust, go, csharp, haskell, ocaml, fortran, d, r, erlang, sqlite3, ruby, php, lua, perl, bash$/],
       ['a body over the size limit', { payload: { language: 'python', code: 'x'.repeat(4 * 1024 * 1024 + 1) } }, 413, 'EXEC_ERR_BODY_TOO_LARGE', /^body is over the limit of 4194304 bytes$/],
       ['a body that is not JSON by content type', { payload: 'print(1)', headers: { 'content-type': 'text/plain' } }, 415, 'EXEC_ERR_UNSUPPORTED_MEDIA_TYPE', /text\/plain/]
     ])('%s', async (_name, request, statusCode, code, message) => {
