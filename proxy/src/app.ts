@@ -7,6 +7,7 @@ import { executeRoute } from './routes/execute'
 import { healthRoutes } from './routes/health'
 import { metricsRoute } from './routes/metrics'
 import { runtimesRoute } from './routes/runtimes'
+import { pistonRoutes } from './routes/piston'
 import { Metrics } from './metrics'
 
 export interface AppOptions {
@@ -51,6 +52,7 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
   metricsRoute(app, metrics)
   executeRoute(app, config, pool, metrics)
   runtimesRoute(app, pool)
+  pistonRoutes(app, config, pool, metrics)
   // Answers finished during shutdown close their connection, or an idle keep-alive would hold the exit back.
   let closing = false
   app.addHook('preClose', async () => { closing = true })

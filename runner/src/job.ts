@@ -18,7 +18,7 @@ export interface JobRequest {
 export type JobStatus = 'ok' | 'compile_error' | 'runtime_error' | 'timeout' | 'memory_limit' | 'output_limit' | 'internal_error'
 
 /** A stage as the API answers it: what the sandbox measured, and its verdict. */
-export type StageReport = Pick<StageResult, 'stdout' | 'stderr' | 'exitCode' | 'signal' | 'wallMs' | 'cpuMs' | 'memoryBytes' | 'truncated'> & {
+export type StageReport = Pick<StageResult, 'stdout' | 'stderr' | 'output' | 'exitCode' | 'signal' | 'wallMs' | 'cpuMs' | 'memoryBytes' | 'truncated'> & {
   status: JobStatus
 }
 
@@ -54,6 +54,7 @@ function report (stage: StageResult, status: JobStatus): StageReport {
   return {
     stdout: stage.stdout,
     stderr: stage.failed !== null && stage.stderr === '' ? stage.failed : stage.stderr,
+    output: stage.output,
     exitCode: stage.exitCode,
     signal: stage.signal,
     wallMs: round(stage.wallMs),

@@ -19,6 +19,8 @@ export interface StageOptions {
 export interface StageResult {
   stdout: string
   stderr: string
+  /** stdout and stderr interleaved in the order the launcher read them. */
+  output: string
   exitCode: number | null
   signal: string | null
   wallMs: number
@@ -77,6 +79,7 @@ export function runStage (options: StageOptions): Promise<StageResult> {
     const { limits, uid } = options
     const oomBefore = oomKills(options.oomControlPath)
     const output = { stdout: [] as Buffer[], stderr: [] as Buffer[] }
+    const interleaved: Buffer[] = []
     let timedOut = false
     let killer: NodeJS.Timeout | undefined
 
@@ -101,7 +104,10 @@ export function runStage (options: StageOptions): Promise<StageResult> {
       openFiles: limits.openFiles,
       outputBytes: limits.outputBytes
     }, {
-      output: (stream, chunk) => { output[stream].push(chunk) },
+      output: (stream, chunk) => {
+        output[stream].push(chunk)
+        interleaved.push(chunk)
+      },
       done: (line) => {
         clearTimeout(timer)
         clearInterval(killer)
@@ -123,6 +129,7 @@ export function runStage (options: StageOptions): Promise<StageResult> {
         resolve({
           stdout: Buffer.concat(output.stdout).toString('utf8'),
           stderr: Buffer.concat(output.stderr).toString('utf8'),
+          output: Buffer.concat(interleaved).toString('utf8'),
           exitCode: fields && number('exit') >= 0 ? number('exit') : null,
           signal,
           wallMs: number('wall_us') / 1000,

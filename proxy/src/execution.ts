@@ -1,0 +1,129 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Language } from '../../runner/src/languages'
+import type { StageReport } from '../../runner/src/job'
+import type { Config } from './config'
+import type { ExecutionPool } from './execution-pool'
+import { containerMemoryBytes, runnerDeadlineMs, type EffectiveLimits } from './limits'
+import type { Metrics, RejectionReason } from './metrics'
+import { RunnerError, type RunnerResult } from './pool/runner'
+
+const sinceMs = (start: number) => Math.round((performance.now() - start) * 100) / 100
+
+const REJECTIONS: Record<string, RejectionReason> = {
+  EXEC_ERR_QUEUE_FULL: 'queue_full',
+  EXEC_ERR_QUEUE_TIMEOUT: 'queue_timeout',
+  EXEC_ERR_SHUTTING_DOWN: 'shutting_down'
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+
+/** What the request log line says of an execution; never the code or its output. */
+export interface ExecutionLog {
+  language: string
+  status?: string
+  queueMs?: number
+  runner?: string
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    execution?: ExecutionLog
+  }
+}
+
+export interface ExecutionInput {
+  language: Language
+  code: string
+  stdin: string
+  args: string[]
+  limits: EffectiveLimits
+}
+
+export interface ExecutionAnswer {
+  language: string
+  version: string
+  status: string
+  compile: StageReport | null
+  run: StageReport | null
+  message?: string
+  timing: { queueMs: number, runnerMs: number, totalMs: number }
+}
+
+export interface ExecutionContext {
+  config: Config
+  pool: ExecutionPool
+  metrics: Metrics
+  request: FastifyRequest
+  reply: FastifyReply
+}
+
+/**
+ * One job through the pool, shared by every API that runs code: wait for a runner, hand it the job,
+ * give the runner back (or have it replaced), count it. Resolves null when the client left while it
+ * waited; a runner that fails mid-job is an internal_error answer, never a throw.
+ */
+export async function runExecution (input: ExecutionInput, { config, pool, metrics, request, reply }: ExecutionContext): Promise<ExecutionAnswer | null> {
+  const started = performance.now()
+  const { language, limits } = input
+  const job = { language: language.name, code: input.code, stdin: input.stdin, args: input.args, limits }
+  const execution: ExecutionLog = { language: language.name }
+  request.execution = execution
+
+  let clientGone = false
+  reply.raw.once('close', () => { clientGone = !reply.raw.writableFinished })
+  let runner
+  try {
+    runner = await pool.acquire()
+  } catch (err) {
+    const reason = REJECTIONS[(err as { code?: string }).code ?? '']
+    if (reason) metrics.rejected.inc({ reason })
+    throw err
+  }
+  const queueMs = sinceMs(started)
+  metrics.waitSeconds.observe(queueMs / 1000)
+  execution.queueMs = queueMs
+  execution.runner = runner.id
+  if (clientGone) {
+    // The client left while waiting: the runner did nothing and goes straight back.
+    pool.giveBack(runner)
+    return null
+  }
+
+  const handedOver = performance.now()
+  let result: RunnerResult
+  try {
+    await pool.fit(runner, containerMemoryBytes(config, limits))
+    result = await runner.execute(job, runnerDeadlineMs(limits, language.compile !== undefined))
+  } catch (err) {
+    // The runner died or hung mid-job, most likely by the program's doing: a result, not an HTTP error.
+    const code = err instanceof RunnerError ? err.code : (err as { code?: string }).code ?? 'UNKNOWN'
+    metrics.upstreamErrors.inc({ code })
+    pool.release(runner, TIMEOUT_CODES.has(code) ? 'timed_out' : 'crashed')
+    request.log.warn({ err, runner: runner.id }, 'runner failed during a job; replacing it')
+    execution.status = 'internal_error'
+    metrics.executions.inc({ language: language.name, status: 'internal_error' })
+    return {
+      language: language.name,
+      version: runner.versions[language.name] ?? 'unknown',
+      status: 'internal_error',
+      compile: null,
+      run: null,
+      message: `the runner failed while running the job: ${(err as Error).message}`,
+      timing: { queueMs, runnerMs: 0, totalMs: sinceMs(started) }
+    }
+  }
+  pool.release(runner, result.clean ? 'clean' : 'unclean')
+  if (!result.clean) request.log.warn({ runner: runner.id, problems: result.problems }, 'runner reported itself unclean; replacing it')
+  execution.status = result.status
+  metrics.executions.inc({ language: language.name, status: result.status })
+  metrics.executionSeconds.observe({ language: language.name }, (performance.now() - handedOver) / 1000)
+  return {
+    language: result.language,
+    version: result.version,
+    status: result.status,
+    compile: result.compile,
+    run: result.run,
+    ...(result.message !== undefined ? { message: result.message } : {}),
+    timing: { queueMs, runnerMs: result.runnerMs, totalMs: sinceMs(started) }
+  }
+}
