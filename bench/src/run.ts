@@ -117,6 +117,10 @@ async function idleMemoryPerRunner (poolName: string): Promise<{ meanMiB: number
   return { meanMiB: round(mean / MiB), maxMiB: round(Math.max(...bytes) / MiB), runners: bytes.length }
 }
 
+function findRow (rows: Row[], scenario: string, workload: string, concurrency: number): Row | undefined {
+  return rows.find((row) => row.scenario === scenario && row.workload === workload && row.concurrency === concurrency)
+}
+
 function table (rows: Row[]): string {
   const lines = [
     '| scenario | workload | conc. | requests | req/s | p50 ms | p90 ms | p99 ms | errors | non-2xx |',
@@ -129,8 +133,7 @@ function table (rows: Row[]): string {
 }
 
 function ratios (rows: Row[]): string {
-  const find = (scenario: string, workload: string, concurrency: number) =>
-    rows.find((row) => row.scenario === scenario && row.workload === workload && row.concurrency === concurrency)
+  const find = (scenario: string, workload: string, concurrency: number) => findRow(rows, scenario, workload, concurrency)
   const lines = [
     '| workload | conc. | warm/floor p50 | warm/floor req/s | cold/warm p50 |',
     '| --- | ---: | ---: | ---: | ---: |'
@@ -189,8 +192,7 @@ async function main (): Promise<void> {
     await cold.stop()
   }
 
-  const find = (scenario: string, workload: string, concurrency: number) =>
-    rows.find((row) => row.scenario === scenario && row.workload === workload && row.concurrency === concurrency)!
+  const find = (scenario: string, workload: string, concurrency: number) => findRow(rows, scenario, workload, concurrency)!
   const floorPy = find('floor', 'python hello', 1)
   const warmPy = find('warm', 'python hello', 1)
   const coldPy = find('cold', 'python hello', 1)

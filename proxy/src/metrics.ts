@@ -104,24 +104,15 @@ export class Metrics implements PoolObserver {
         this.set({ state: 'starting' }, pool.starting)
       }
     })
-    new Gauge({
-      name: `${PREFIX}pool_min_runners`,
-      help: 'Runners the pool keeps at least.',
+    const poolGauge = (name: string, help: string, read: (pool: PoolReadings) => number) => new Gauge({
+      name: `${PREFIX}${name}`,
+      help,
       registers: [this.registry],
-      collect () { const pool = readings(); if (pool) this.set(pool.min) }
+      collect () { const pool = readings(); if (pool) this.set(read(pool)) }
     })
-    new Gauge({
-      name: `${PREFIX}pool_max_runners`,
-      help: 'Runners the pool has at most: its capacity.',
-      registers: [this.registry],
-      collect () { const pool = readings(); if (pool) this.set(pool.max) }
-    })
-    new Gauge({
-      name: `${PREFIX}requests_waiting`,
-      help: 'Requests waiting for a free runner now.',
-      registers: [this.registry],
-      collect () { const pool = readings(); if (pool) this.set(pool.pending) }
-    })
+    poolGauge('pool_min_runners', 'Runners the pool keeps at least.', (pool) => pool.min)
+    poolGauge('pool_max_runners', 'Runners the pool has at most: its capacity.', (pool) => pool.max)
+    poolGauge('requests_waiting', 'Requests waiting for a free runner now.', (pool) => pool.pending)
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: PREFIX })
     // Known label values start at zero, so that rates and dashboards have a series before the first event.
     for (const reason of REJECTION_REASONS) this.rejected.inc({ reason }, 0)

@@ -77,11 +77,12 @@ export function ipcObjectsOf (uid: number): number {
 
 /**
  * IPC objects outlive their processes. Only their owner (or CAP_SYS_ADMIN, which the agent does not have)
- * may remove them, so ipcrm runs as the program's uid; only when there is any.
+ * may remove them, so ipcrm runs as the program's uid; only when there is any. Returns how many survive.
  */
-export function removeIpcObjectsOf (uid: number, gid: number): void {
-  if (ipcObjectsOf(uid) === 0) return
+export function removeIpcObjectsOf (uid: number, gid: number): number {
+  if (ipcObjectsOf(uid) === 0) return 0
   spawnSync('/usr/bin/ipcrm', ['--all'], { uid, gid, stdio: 'ignore', env: { PATH: '/usr/bin:/bin' }, timeout: 5000 })
+  return ipcObjectsOf(uid)
 }
 
 export interface CleanReport {
@@ -96,8 +97,7 @@ export interface CleanReport {
 export function cleanUp (uid: number, gid: number, scratchRoot: string, wipeDirs: string[]): CleanReport {
   const problems: string[] = []
   if (!killProcessesOf(uid)) problems.push(`processes of uid ${uid} survive: ${processesOf(uid).join(', ')}`)
-  removeIpcObjectsOf(uid, gid)
-  if (ipcObjectsOf(uid) > 0) problems.push(`System V IPC objects of uid ${uid} survive`)
+  if (removeIpcObjectsOf(uid, gid) > 0) problems.push(`System V IPC objects of uid ${uid} survive`)
   // A directory found empty needs no second look; one that held something is read again to prove it.
   const emptied: string[] = []
   for (const dir of [scratchRoot, ...wipeDirs]) {

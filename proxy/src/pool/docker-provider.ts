@@ -31,9 +31,8 @@ function isGone (err: unknown): boolean {
 }
 
 /** The container spec of DESIGN.md: no network, read-only root, exec tmpfs scratch, few capabilities. */
-export function containerSpec (config: Config, name: string, socketDir: string, uid: number): Docker.ContainerCreateOptions {
+export function containerSpec (config: Config, name: string, socketDir: string, uid: number, memoryBytes: number): Docker.ContainerCreateOptions {
   const { runner, poolName } = config
-  const memoryBytes = containerMemoryBytes(config, config.limits.default)
   return {
     name,
     Image: runner.image,
@@ -72,10 +71,13 @@ export class DockerProvider implements RunnerProvider {
   private readonly byContainer = new Map<string, Runner>()
   private events?: NodeJS.ReadableStream
   private readonly poolDir: string
+  /** A new runner's memory limit: what a job with the default limits needs. */
+  private readonly memoryBytes: number
 
   constructor (private readonly config: Config, private readonly log: Logger, private readonly observer?: Pick<PoolObserver, 'runnerStarted' | 'runnerStartFailed'>, docker?: Docker) {
     this.docker = docker ?? new Docker({ socketPath: config.docker.socketPath, timeout: config.docker.timeoutMs })
     this.poolDir = join(config.runner.socketDir, config.poolName)
+    this.memoryBytes = containerMemoryBytes(config, config.limits.default)
   }
 
   /** Follows the engine's events so a runner that dies while idle is known dead at once. */
@@ -146,10 +148,10 @@ export class DockerProvider implements RunnerProvider {
     // 0700 root: the program's uid cannot enter it, so cannot reach the agent's socket.
     mkdirSync(socketDir, { recursive: true, mode: 0o700 })
     const runner = new Runner(id, join(socketDir, 'agent.sock'))
-    runner.memoryBytes = containerMemoryBytes(this.config, this.config.limits.default)
+    runner.memoryBytes = this.memoryBytes
     const uid = UID_BASE + randomBytes(4).readUInt32BE() % UID_SPAN
     try {
-      const container = await this.docker.createContainer(containerSpec(this.config, `${this.config.poolName}-${id}`, socketDir, uid))
+      const container = await this.docker.createContainer(containerSpec(this.config, `${this.config.poolName}-${id}`, socketDir, uid, this.memoryBytes))
       runner.containerId = container.id
       this.byContainer.set(container.id, runner)
       await container.start()

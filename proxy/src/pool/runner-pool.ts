@@ -29,17 +29,12 @@ class DeadRunnerEvictor {
   }
 }
 
-type GenericPool = Pool<Runner> & {
-  // generic-pool's getters that @types/generic-pool lacks
-  readonly spareResourceCapacity: number
-}
-
 /**
  * generic-pool over a RunnerProvider. A runner comes back to the pool only if it proved itself clean and
  * is under its use count; otherwise it is destroyed and the pool creates a replacement off the request path.
  */
 export class RunnerPool {
-  private readonly pool: GenericPool
+  private readonly pool: Pool<Runner>
   private closing = false
   /** Toolchain versions by language, as the latest runner to start reported them. */
   versions: Record<string, string> = {}
@@ -79,7 +74,7 @@ export class RunnerPool {
       numTestsPerEvictionRun: options.max
     }
     // generic-pool's createPool takes no evictor; its Pool constructor does.
-    this.pool = new PoolClass(DeadRunnerEvictor, Deque, PriorityQueue, factory, poolOptions) as GenericPool
+    this.pool = new PoolClass(DeadRunnerEvictor, Deque, PriorityQueue, factory, poolOptions)
     this.pool.on('factoryDestroyError', (err) => this.log.error({ err }, 'removing a runner failed'))
     this.pool.on('factoryCreateError', (err) => this.log.error({ err }, 'creating a runner failed'))
   }

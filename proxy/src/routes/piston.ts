@@ -2,7 +2,8 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@sinclair/typebox'
 import type { StageReport } from '../../../runner/src/job'
-import { findLanguage, languages } from '../../../runner/src/languages'
+import { findLanguage } from '../../../runner/src/languages'
+import { runtimes } from './runtimes'
 import type { StageLimits } from '../../../runner/src/limits'
 import type { Config } from '../config'
 import { toPublicError } from '../error-handler'
@@ -132,11 +133,7 @@ export function pistonRoutes (app: FastifyInstance, config: Config, pool: Execut
       void reply.code(statusCode).send({ message })
     })
 
-    piston.get('/api/v2/runtimes', async () => languages.map((language) => ({
-      language: language.name,
-      version: pool.versions[language.name] ?? 'unknown',
-      aliases: language.aliases
-    })))
+    piston.get('/api/v2/runtimes', async () => runtimes(pool).map(({ language, version, aliases }) => ({ language, version, aliases })))
 
     piston.withTypeProvider<TypeBoxTypeProvider>().post('/api/v2/execute', { schema: { body: PistonExecute } }, async (request, reply) => {
       const body = request.body
