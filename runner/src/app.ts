@@ -3,7 +3,7 @@ import type { AgentConfig } from './config'
 import { runJob, type JobRequest } from './job'
 import { findLanguage, languages } from './languages'
 import { LIMIT_NAMES } from './limits'
-import { launcherAt } from './launcher'
+import { Launcher } from './launcher'
 import type { Versions } from './versions'
 
 class RequestError extends Error {
@@ -74,7 +74,8 @@ export interface Agent {
 
 export function buildAgent (config: AgentConfig, versions: Versions): Agent {
   // The launcher starts with the agent, so the first job does not wait for it.
-  launcherAt(config.launcherPath).start()
+  const launcher = new Launcher(config.launcherPath, [config.scratchRoot, ...config.wipeDirs])
+  launcher.start()
   let busy = false
   const runtimes = languages.map((language) => ({
     language: language.name,
@@ -96,7 +97,7 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
       if (!language) {
         throw new RequestError(400, 'RUNNER_ERR_UNKNOWN_LANGUAGE', `language ${JSON.stringify(job.language)} is not supported`)
       }
-      const result = await runJob(job, language, versions[language.name] ?? 'unknown', config)
+      const result = await runJob(job, language, versions[language.name] ?? 'unknown', config, launcher)
       send(res, 200, result)
     } catch (err) {
       if (err instanceof RequestError) {
@@ -123,5 +124,5 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
   server.keepAliveTimeout = 0
   server.headersTimeout = 0
   server.requestTimeout = 0
-  return { server, busy: () => busy, close: () => launcherAt(config.launcherPath).close() }
+  return { server, busy: () => busy, close: () => launcher.close() }
 }

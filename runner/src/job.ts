@@ -1,8 +1,8 @@
 import { chownSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanUp } from './cleanup'
 import type { AgentConfig } from './config'
 import { commandsFor, PROGRAM_PATH, type Language } from './languages'
+import type { Launcher } from './launcher'
 import type { JobLimits, StageLimits, StageName } from './limits'
 import { runStage, type StageResult } from './sandbox'
 import { writeScratchFile } from './scratch-path'
@@ -69,18 +69,21 @@ export function stageLimits (config: AgentConfig, language: Language, job: JobRe
   return { ...config.defaultLimits[stage], ...language.limits[stage], ...job.limits?.[stage] }
 }
 
-/** One job from scratch dir to clean report. Cleanup runs whatever happened before it. */
-export async function runJob (job: JobRequest, language: Language, version: string, config: AgentConfig): Promise<JobResult> {
+/**
+ * One job from scratch dir to clean report. Cleanup runs whatever happened before it: the launcher does it
+ * in the same answer as the last stage, or on its own when the job ended early.
+ */
+export async function runJob (job: JobRequest, language: Language, version: string, config: AgentConfig, launcher: Launcher): Promise<JobResult> {
   const started = process.hrtime.bigint()
   const dir = join(config.scratchRoot, `job-${process.pid}-${++jobCounter}`)
   const env = { PATH: PROGRAM_PATH, HOME: dir, LANG: 'C.UTF-8', TMPDIR: '/tmp' }
   const limits: JobLimits = { compile: stageLimits(config, language, job, 'compile'), run: stageLimits(config, language, job, 'run') }
-  const stage = { cwd: dir, uid: config.uid, gid: config.gid, env, launcherPath: config.launcherPath, oomControlPath: config.oomControlPath }
+  const stage = { cwd: dir, uid: config.uid, gid: config.gid, env, launcher, oomControlPath: config.oomControlPath }
   let status: JobStatus = 'ok'
   let compile: StageReport | null = null
   let run: StageReport | null = null
   let message: string | undefined
-  let cleanReport
+  let problems: string[] | null | undefined
   try {
     mkdirSync(dir, { mode: 0o700 })
     chownSync(dir, config.uid, config.gid)
@@ -94,7 +97,8 @@ export async function runJob (job: JobRequest, language: Language, version: stri
       if (result.failed) message = result.failed
     }
     if (status === 'ok') {
-      const result = await runStage({ ...stage, argv: [...commands.run, ...(job.args ?? [])], stdin: job.stdin ?? '', limits: limits.run })
+      const result = await runStage({ ...stage, argv: [...commands.run, ...(job.args ?? [])], stdin: job.stdin ?? '', limits: limits.run, cleanUp: true })
+      problems = result.cleanup
       status = stageStatus(result, 'runtime_error')
       run = report(result, status)
       if (result.failed) message = result.failed
@@ -103,8 +107,9 @@ export async function runJob (job: JobRequest, language: Language, version: stri
     status = 'internal_error'
     message = (err as Error).message
   } finally {
-    cleanReport = cleanUp(config.uid, config.gid, config.scratchRoot, config.wipeDirs)
+    problems ??= await launcher.clean(config.uid, config.gid)
   }
+  problems ??= ['the sandbox launcher died during cleanup']
   const result: JobResult = {
     language: language.name,
     version,
@@ -112,9 +117,9 @@ export async function runJob (job: JobRequest, language: Language, version: stri
     compile,
     run,
     runnerMs: round(Number(process.hrtime.bigint() - started) / 1e6),
-    clean: cleanReport.clean
+    clean: problems.length === 0
   }
   if (message !== undefined) result.message = message
-  if (!cleanReport.clean) result.problems = cleanReport.problems
+  if (problems.length > 0) result.problems = problems
   return result
 }

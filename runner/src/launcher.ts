@@ -13,12 +13,21 @@ export interface LaunchRequest {
   fileSizeBytes: number
   openFiles: number
   outputBytes: number
+  /** Clean up after the uid right after the stage, in the same answer (see `clean`). */
+  cleanUp?: boolean
 }
 
 export interface LaunchCallbacks {
   output: (stream: 'stdout' | 'stderr', chunk: Buffer) => void
   /** The launcher's report line; null when the launcher itself died mid-stage. */
   done: (report: string | null) => void
+  /** With `cleanUp`: what cleanup could not remove (empty when all is clean); null when the launcher died first. */
+  cleaned?: (problems: string[] | null) => void
+}
+
+/** What a cleanup left behind, as the launcher's 'c' frame lists it, one problem a line. */
+export function parseProblems (payload: Buffer): string[] {
+  return payload.toString('utf8').split('\n').filter((line) => line !== '')
 }
 
 /** The request as sandbox-exec.c reads it: a header line, a NUL-separated block, then stdin. */
@@ -27,25 +36,28 @@ export function encodeLaunch (request: LaunchRequest): Buffer {
   const block = Buffer.from([request.cwd, String(request.argv.length), ...request.argv, String(env.length), ...env].join('\0') + '\0')
   const stdin = Buffer.from(request.stdin)
   const header = `J ${request.uid} ${request.gid} ${request.cpuTimeMs} ${request.memoryBytes} ${request.processes} ` +
-    `${request.fileSizeBytes} ${request.openFiles} ${request.outputBytes} ${block.length} ${stdin.length}\n`
+    `${request.fileSizeBytes} ${request.openFiles} ${request.outputBytes} ${block.length} ${stdin.length} ${request.cleanUp ? 1 : 0}\n`
   return Buffer.concat([Buffer.from(header), block, stdin])
 }
 
 /**
  * The agent's side of sandbox-exec: one long-lived root helper that forks each stage's program, so the
- * agent's own large process is never forked per job. One stage at a time; a helper that dies is
- * started again for the next stage.
+ * agent's own large process is never forked per job, and that cleans up after each job (in C: it is on
+ * every job's path). One request at a time; a helper that dies is started again for the next one.
  */
 export class Launcher {
   private child?: ChildProcess
   private pending: Buffer = Buffer.alloc(0)
   private current?: LaunchCallbacks
+  /** Whether the current request still waits for its stage report ('r'), and for its cleanup ('c'). */
+  private awaiting = { report: false, cleanup: false }
 
-  constructor (private readonly path: string) {}
+  /** `wipeDirs`: the directories cleanup empties. */
+  constructor (private readonly path: string, private readonly wipeDirs: string[]) {}
 
   start (): void {
     if (this.child) return
-    const child = spawn(this.path, [], { stdio: ['pipe', 'pipe', 'inherit'] })
+    const child = spawn(this.path, this.wipeDirs, { stdio: ['pipe', 'pipe', 'inherit'] })
     this.child = child
     this.pending = Buffer.alloc(0)
     child.stdout?.on('data', (chunk: Buffer) => this.onData(chunk))
@@ -55,22 +67,44 @@ export class Launcher {
   }
 
   run (request: LaunchRequest, callbacks: LaunchCallbacks): void {
-    if (this.current) throw new Error('the launcher runs one stage at a time')
-    this.start()
-    this.current = callbacks
-    this.child!.stdin!.write(encodeLaunch(request))
+    this.send(encodeLaunch(request), callbacks, { report: true, cleanup: request.cleanUp === true })
+  }
+
+  /**
+   * Kills every process of the uid, removes its System V IPC objects and empties the wipe dirs. Resolves
+   * with what could not be removed (empty when all is clean), or null when the launcher died meanwhile.
+   */
+  clean (uid: number, gid: number): Promise<string[] | null> {
+    return new Promise((resolve) => {
+      this.send(Buffer.from(`C ${uid} ${gid}\n`), { output: () => {}, done: () => {}, cleaned: resolve }, { report: false, cleanup: true })
+    })
   }
 
   close (): void {
     this.child?.stdin?.end()
   }
 
+  private send (message: Buffer, callbacks: LaunchCallbacks, awaiting: { report: boolean, cleanup: boolean }): void {
+    if (this.current) throw new Error('the launcher runs one request at a time')
+    this.start()
+    this.current = callbacks
+    this.awaiting = awaiting
+    this.child!.stdin!.write(message)
+  }
+
+  private finish (): void {
+    if (!this.awaiting.report && !this.awaiting.cleanup) this.current = undefined
+  }
+
   private onExit (child: ChildProcess): void {
     if (this.child !== child) return
     this.child = undefined
     const current = this.current
+    const awaiting = this.awaiting
     this.current = undefined
-    current?.done(null)
+    this.awaiting = { report: false, cleanup: false }
+    if (awaiting.report) current?.done(null)
+    if (awaiting.cleanup) current?.cleaned?.(null)
   }
 
   private onData (chunk: Buffer): void {
@@ -86,21 +120,14 @@ export class Launcher {
       if (tag === 'o') current.output('stdout', payload)
       else if (tag === 'e') current.output('stderr', payload)
       else if (tag === 'r') {
-        this.current = undefined
+        this.awaiting.report = false
+        this.finish()
         current.done(payload.toString('latin1'))
+      } else if (tag === 'c') {
+        this.awaiting.cleanup = false
+        this.finish()
+        current.cleaned?.(parseProblems(payload))
       }
     }
   }
-}
-
-const launchers = new Map<string, Launcher>()
-
-/** The launcher at this path, started on first use and kept. */
-export function launcherAt (path: string): Launcher {
-  let launcher = launchers.get(path)
-  if (!launcher) {
-    launcher = new Launcher(path)
-    launchers.set(path, launcher)
-  }
-  return launcher
 }

@@ -11,14 +11,23 @@
 // often as it runs on; the container's memory cgroup is the backstop under runc, and under gVisor this
 // watch is what keeps a memory bomb from taking the sandbox down), and the output cap per stream.
 //
-// Protocol, on stdin (one job at a time):
-//   J uid gid cpu_ms memory_bytes nproc fsize nofile output_bytes block_len stdin_len\n
+// Usage: sandbox-exec [dir...]: the directories that cleanup empties (the scratch root, /tmp, /dev/shm...).
+//
+// Protocol, on stdin (one request at a time):
+//   J uid gid cpu_ms memory_bytes nproc fsize nofile output_bytes block_len stdin_len clean\n
 //   block: cwd\0 argc\0 arg\0... envc\0 env\0...      (block_len bytes)
 //   stdin: the program's standard input              (stdin_len bytes)
+//   clean: 1 to clean up (as C does) right after the stage, in the same answer
+//   C uid gid\n: clean up after the uid: kill all its processes, remove its System V IPC objects, empty
+//   every dir
 // On stdout, frames of 1 tag byte, a 4-byte little-endian length, and the payload:
-//   'o' stdout bytes, 'e' stderr bytes, 'r' the report, last:
+//   'o' stdout bytes, 'e' stderr bytes, 'r' the stage's report:
 //   exit=N signal=N cpu_us=N maxrss_kb=N wall_us=N cpu_exceeded=0|1 memory_exceeded=0|1 exec_failed=0|1 truncated=stdout|stderr|none
+//   'c' cleanup's report: one line per problem left, empty when all is clean.
+// Frames are collected and written together at the end of each answer (or when 64 KiB are waiting), so
+// the agent wakes once per stage rather than once per read of the program's output.
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -29,6 +38,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -36,6 +49,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <stdarg.h>
 
 // How long the pipes may stay open after the program ended before what it left running is killed, and
 // how long they may then take to drain.
@@ -43,7 +57,7 @@
 #define DRAIN_MS 500
 
 struct job {
-  long long uid, gid, cpu_ms, memory_bytes, nproc, fsize, nofile, output_bytes;
+  long long uid, gid, cpu_ms, memory_bytes, nproc, fsize, nofile, output_bytes, clean;
   char *block;
   size_t block_len;
   char *input;
@@ -59,15 +73,53 @@ static long long now_us(clockid_t clock) {
   return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-static int read_full(int fd, void *buffer, size_t length) {
+// Requests are read through one buffer: a header line costs one read, not one per byte.
+static char in_buffer[65536];
+static size_t in_start = 0, in_end = 0;
+
+static int fill_input(void) {
+  if (in_start == in_end) in_start = in_end = 0;
+  for (;;) {
+    ssize_t n = read(STDIN_FILENO, in_buffer + in_end, sizeof in_buffer - in_end);
+    if (n > 0) { in_end += (size_t)n; return 0; }
+    if (n == 0) return -1;
+    if (errno != EINTR) return -1;
+  }
+}
+
+static int read_full(void *buffer, size_t length) {
   size_t done = 0;
   while (done < length) {
-    ssize_t n = read(fd, (char *)buffer + done, length - done);
-    if (n == 0) return -1;
-    if (n < 0) { if (errno == EINTR) continue; return -1; }
-    done += (size_t)n;
+    if (in_start == in_end && length - done >= sizeof in_buffer) {
+      // A large stdin goes straight where it belongs, not through the buffer.
+      ssize_t n = read(STDIN_FILENO, (char *)buffer + done, length - done);
+      if (n == 0) return -1;
+      if (n < 0) { if (errno == EINTR) continue; return -1; }
+      done += (size_t)n;
+      continue;
+    }
+    if (in_start == in_end && fill_input() != 0) return -1;
+    size_t take = in_end - in_start < length - done ? in_end - in_start : length - done;
+    memcpy((char *)buffer + done, in_buffer + in_start, take);
+    in_start += take;
+    done += take;
   }
   return 0;
+}
+
+// One line without its newline; 1 at the end of input, -1 when it is too long or unreadable.
+static int read_line(char *line, size_t size) {
+  size_t used = 0;
+  for (;;) {
+    if (in_start == in_end) {
+      if (in_end == sizeof in_buffer) { in_start = in_end = 0; }
+      if (fill_input() != 0) return used == 0 ? 1 : -1;
+    }
+    char c = in_buffer[in_start++];
+    if (c == '\n') { line[used] = 0; return 0; }
+    if (used + 1 >= size) return -1;
+    line[used++] = c;
+  }
 }
 
 static void write_full(int fd, const void *buffer, size_t length) {
@@ -79,10 +131,25 @@ static void write_full(int fd, const void *buffer, size_t length) {
   }
 }
 
+static char out_buffer[65536];
+static size_t out_used = 0;
+
+static void flush_frames(void) {
+  if (out_used > 0) write_full(STDOUT_FILENO, out_buffer, out_used);
+  out_used = 0;
+}
+
 static void frame(char tag, const char *data, size_t length) {
   unsigned char header[5] = { (unsigned char)tag, length & 0xff, (length >> 8) & 0xff, (length >> 16) & 0xff, (length >> 24) & 0xff };
-  write_full(STDOUT_FILENO, header, sizeof header);
-  if (length > 0) write_full(STDOUT_FILENO, data, length);
+  if (out_used + sizeof header + length > sizeof out_buffer) flush_frames();
+  if (sizeof header + length > sizeof out_buffer) {
+    write_full(STDOUT_FILENO, header, sizeof header);
+    write_full(STDOUT_FILENO, data, length);
+    return;
+  }
+  memcpy(out_buffer + out_used, header, sizeof header);
+  memcpy(out_buffer + out_used + sizeof header, data, length);
+  out_used += sizeof header + length;
 }
 
 // Resident bytes of a process, from /proc/PID/statm; -1 when it cannot be read (it has exited).
@@ -108,6 +175,198 @@ static void kill_uid(long long uid, long long gid) {
     _exit(0);
   }
   if (killer > 0) while (waitpid(killer, NULL, 0) < 0 && errno == EINTR) {}
+}
+
+// Cleanup: what a job leaves behind goes, and what cannot be removed is named, so the runner is replaced.
+#define MAX_PIDS 4096
+#define KILL_ROUNDS 200
+#define MAX_DEPTH 256
+#define EMPTY_PASSES 3
+
+struct problems { char text[4096]; size_t used; };
+
+static void problem(struct problems *p, const char *format, ...) {
+  if (p->used + 2 >= sizeof p->text) return;
+  va_list args;
+  va_start(args, format);
+  int n = vsnprintf(p->text + p->used, sizeof p->text - p->used - 1, format, args);
+  va_end(args);
+  if (n < 0) return;
+  p->used += (size_t)n < sizeof p->text - p->used - 1 ? (size_t)n : sizeof p->text - p->used - 2;
+  p->text[p->used++] = '\n';
+}
+
+// Live (not zombie) processes any of whose real, effective, saved or fs uid is `uid`.
+static int processes_of(long long uid, pid_t *pids, int max) {
+  DIR *proc = opendir("/proc");
+  if (!proc) return -1;
+  int count = 0;
+  pid_t self = getpid();
+  struct dirent *entry;
+  while ((entry = readdir(proc)) != NULL) {
+    if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+    pid_t pid = (pid_t)atoi(entry->d_name);
+    if (pid == self) continue;
+    char path[64], status[4096];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;  // exited while we looked
+    ssize_t n = read(fd, status, sizeof status - 1);
+    close(fd);
+    if (n <= 0) continue;
+    status[n] = 0;
+    char *state = strstr(status, "\nState:");
+    if (state) {
+      state += 7;
+      while (*state == ' ' || *state == '\t') state++;
+      if (*state == 'Z' || *state == 'X') continue;
+    }
+    char *uids = strstr(status, "\nUid:");
+    long long ids[4];
+    if (!uids || sscanf(uids + 5, "%lld %lld %lld %lld", &ids[0], &ids[1], &ids[2], &ids[3]) != 4) continue;
+    if ((ids[0] == uid || ids[1] == uid || ids[2] == uid || ids[3] == uid) && count < max) pids[count++] = pid;
+  }
+  closedir(proc);
+  return count;
+}
+
+// Kills every process of the uid, again while a fork races us; the pids limit bounds how long that lasts.
+static void kill_all_of(long long uid, long long gid, struct problems *p) {
+  static pid_t pids[MAX_PIDS];
+  for (int round = 0; round < KILL_ROUNDS; round++) {
+    int n = processes_of(uid, pids, MAX_PIDS);
+    if (n < 0) { problem(p, "cannot read /proc: %s", strerror(errno)); return; }
+    if (n == 0) return;
+    kill_uid(uid, gid);
+    for (int i = 0; i < n; i++) kill(pids[i], SIGKILL);
+    // A killed process on the other CPU takes a moment to become a zombie.
+    if (round >= 2) usleep(1000);
+  }
+  int n = processes_of(uid, pids, MAX_PIDS);
+  if (n > 0) problem(p, "%d processes of uid %lld survive, pid %d among them", n, uid, (int)pids[0]);
+}
+
+// Ids of the System V IPC objects of one kind (shm, sem, msg) that the uid owns.
+static int ipc_ids_of(const char *kind, long long uid, int *ids, int max) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/sysvipc/%s", kind);
+  FILE *file = fopen(path, "re");
+  if (!file) return 0;
+  char line[1024];
+  int uid_column = -1, count = 0;
+  if (fgets(line, sizeof line, file)) {
+    int column = 0;
+    for (char *word = strtok(line, " \t\n"); word; word = strtok(NULL, " \t\n"), column++) {
+      if (strcmp(word, "uid") == 0) uid_column = column;
+    }
+  }
+  while (uid_column >= 0 && count < max && fgets(line, sizeof line, file)) {
+    int column = 0;
+    long long id = -1, owner = -1;
+    for (char *word = strtok(line, " \t\n"); word; word = strtok(NULL, " \t\n"), column++) {
+      if (column == 1) id = atoll(word);
+      if (column == uid_column) { owner = atoll(word); break; }
+    }
+    if (owner == uid && id >= 0) ids[count++] = (int)id;
+  }
+  fclose(file);
+  return count;
+}
+
+// IPC objects outlive their processes. Only their owner (or CAP_SYS_ADMIN, which the runner does not
+// have) may remove them, so a child that becomes the uid removes them.
+static void remove_ipc_of(long long uid, long long gid, struct problems *p) {
+  static const char *kinds[3] = { "shm", "sem", "msg" };
+  int ids[3][1024], counts[3], total = 0;
+  for (int k = 0; k < 3; k++) total += counts[k] = ipc_ids_of(kinds[k], uid, ids[k], 1024);
+  if (total == 0) return;
+  pid_t remover = fork();
+  if (remover == 0) {
+    if (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0 || setuid((uid_t)uid) != 0) _exit(1);
+    for (int i = 0; i < counts[0]; i++) shmctl(ids[0][i], IPC_RMID, NULL);
+    for (int i = 0; i < counts[1]; i++) semctl(ids[1][i], 0, IPC_RMID);
+    for (int i = 0; i < counts[2]; i++) msgctl(ids[2][i], IPC_RMID, NULL);
+    _exit(0);
+  }
+  if (remover > 0) while (waitpid(remover, NULL, 0) < 0 && errno == EINTR) {}
+  int left = 0;
+  for (int k = 0; k < 3; k++) left += ipc_ids_of(kinds[k], uid, ids[k], 1024);
+  if (left > 0) problem(p, "%d System V IPC objects of uid %lld survive", left, uid);
+}
+
+// Removes everything inside the open directory `dir`. Symlinks are removed, never followed.
+// Returns how many entries could not be removed.
+static int empty_dir(int dir, const char *top, int depth, struct problems *p) {
+  int fd = dup(dir);
+  if (fd < 0) { problem(p, "cannot read %s: %s", top, strerror(errno)); return 1; }
+  DIR *listing = fdopendir(fd);
+  if (!listing) { close(fd); problem(p, "cannot read %s: %s", top, strerror(errno)); return 1; }
+  // The duplicate shares the directory's read position with `dir`: start from the beginning.
+  rewinddir(listing);
+  int failed = 0;
+  struct dirent *entry;
+  while ((entry = readdir(listing)) != NULL) {
+    const char *name = entry->d_name;
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
+    if (unlinkat(dir, name, 0) == 0 || errno == ENOENT) continue;
+    if (errno != EISDIR && errno != EPERM) { failed++; problem(p, "cannot remove %s/.../%s: %s", top, name, strerror(errno)); continue; }
+    if (depth >= MAX_DEPTH) { failed++; problem(p, "%s holds directories nested deeper than %d", top, MAX_DEPTH); continue; }
+    int sub = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub < 0) { failed++; problem(p, "cannot open %s/.../%s: %s", top, name, strerror(errno)); continue; }
+    int inner = empty_dir(sub, top, depth + 1, p);
+    close(sub);
+    // What could not be removed inside was named already; its parents' ENOTEMPTY says nothing more.
+    if (inner > 0) { failed += inner; continue; }
+    if (unlinkat(dir, name, AT_REMOVEDIR) != 0 && errno != ENOENT) { failed++; problem(p, "cannot remove %s/.../%s: %s", top, name, strerror(errno)); }
+  }
+  closedir(listing);
+  return failed;
+}
+
+static int is_empty(int dir) {
+  int fd = dup(dir);
+  DIR *listing = fd >= 0 ? fdopendir(fd) : NULL;
+  if (!listing) { if (fd >= 0) close(fd); return 0; }
+  rewinddir(listing);
+  struct dirent *entry;
+  int empty = 1;
+  while (empty && (entry = readdir(listing)) != NULL) {
+    if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0) empty = 0;
+  }
+  closedir(listing);
+  return empty;
+}
+
+static char **wipe_dirs;
+static int wipe_count;
+
+// The end of every job: no process of the uid left, no IPC object of it, every wipe dir empty.
+static void clean_up(long long uid, long long gid) {
+  struct problems p;
+  p.used = 0;
+  kill_all_of(uid, gid, &p);
+  remove_ipc_of(uid, gid, &p);
+  for (int i = 0; i < wipe_count; i++) {
+    int dir = open(wipe_dirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0) {
+      if (errno != ENOENT) problem(&p, "cannot open %s: %s", wipe_dirs[i], strerror(errno));
+      continue;
+    }
+    // Entries made while we read (by nothing, once the uid is dead) would show on the next pass.
+    struct problems pass;
+    int emptied = 0;
+    for (int round = 0; round < EMPTY_PASSES && !emptied; round++) {
+      pass.used = 0;
+      empty_dir(dir, wipe_dirs[i], 0, &pass);
+      emptied = is_empty(dir);
+    }
+    if (!emptied) {
+      if (pass.used == 0) problem(&p, "%s is not empty after cleanup", wipe_dirs[i]);
+      else if (p.used + pass.used < sizeof p.text) { memcpy(p.text + p.used, pass.text, pass.used); p.used += pass.used; }
+    }
+    close(dir);
+  }
+  frame('c', p.text, p.used);
 }
 
 static int set_limit(int resource, long long value) {
@@ -342,7 +601,9 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
   frame('r', report, (size_t)length);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  wipe_dirs = argv + 1;
+  wipe_count = argc - 1;
   // SIGCHLD and the CPU timer's SIGUSR1 arrive through a signalfd, so one poll waits for everything.
   sigset_t handled, original;
   sigemptyset(&handled);
@@ -355,21 +616,20 @@ int main(void) {
 
   char line[512];
   for (;;) {
-    size_t used = 0;
-    for (;;) {
-      if (used + 1 >= sizeof line) return 2;
-      ssize_t n = read(STDIN_FILENO, line + used, 1);
-      if (n == 0) return 0;  // the agent closed us: done
-      if (n < 0) { if (errno == EINTR) continue; return 1; }
-      if (line[used] == '\n') break;
-      used++;
-    }
-    line[used] = 0;
+    int got = read_line(line, sizeof line);
+    if (got == 1) return 0;  // the agent closed us: done
+    if (got != 0) return 2;
     struct job job;
     memset(&job, 0, sizeof job);
+    if (line[0] == 'C') {
+      if (sscanf(line, "C %lld %lld", &job.uid, &job.gid) != 2 || job.uid <= 0 || job.gid <= 0) return 2;
+      clean_up(job.uid, job.gid);
+      flush_frames();
+      continue;
+    }
     unsigned long long block_len = 0, input_len = 0;
-    if (sscanf(line, "J %lld %lld %lld %lld %lld %lld %lld %lld %llu %llu", &job.uid, &job.gid, &job.cpu_ms,
-               &job.memory_bytes, &job.nproc, &job.fsize, &job.nofile, &job.output_bytes, &block_len, &input_len) != 10 ||
+    if (sscanf(line, "J %lld %lld %lld %lld %lld %lld %lld %lld %llu %llu %lld", &job.uid, &job.gid, &job.cpu_ms,
+               &job.memory_bytes, &job.nproc, &job.fsize, &job.nofile, &job.output_bytes, &block_len, &input_len, &job.clean) != 11 ||
         job.uid <= 0 || job.gid <= 0 || block_len > (64u << 20) || input_len > (1024ull << 20)) {
       return 2;
     }
@@ -377,7 +637,7 @@ int main(void) {
     job.input_len = input_len;
     job.block = malloc(block_len + 1);
     job.input = malloc(input_len + 1);
-    if (!job.block || !job.input || read_full(STDIN_FILENO, job.block, block_len) || read_full(STDIN_FILENO, job.input, input_len)) return 1;
+    if (!job.block || !job.input || read_full(job.block, block_len) || read_full(job.input, input_len)) return 1;
     job.block[block_len] = 0;
     if (parse_block(&job) != 0) {
       const char *report = "exit=-1 signal=0 cpu_us=0 maxrss_kb=0 wall_us=0 cpu_exceeded=0 memory_exceeded=0 exec_failed=1 truncated=none";
@@ -386,6 +646,8 @@ int main(void) {
     } else {
       run(&job, signals, &original);
     }
+    if (job.clean) clean_up(job.uid, job.gid);
+    flush_frames();
     free(job.block);
     free(job.input);
     free(job.argv);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { constants } from 'node:os'
 import { killProcessesOf } from './cleanup'
-import { launcherAt } from './launcher'
+import type { Launcher } from './launcher'
 import type { StageLimits } from './limits'
 
 export interface StageOptions {
@@ -12,8 +12,10 @@ export interface StageOptions {
   env: Record<string, string>
   stdin: string
   limits: StageLimits
-  launcherPath: string
+  launcher: Launcher
   oomControlPath: string
+  /** Have the launcher clean up after the uid once the stage is over (the job's last stage). */
+  cleanUp?: boolean
 }
 
 export interface StageResult {
@@ -34,6 +36,8 @@ export interface StageResult {
   truncated: 'stdout' | 'stderr' | null
   /** The launcher could not start the program, or died. */
   failed: string | null
+  /** With `cleanUp`: what cleanup could not remove (empty when clean); null when the launcher died first. */
+  cleanup?: string[] | null
 }
 
 /** While a timed-out stage has not ended, its uid's processes are killed again this often. */
@@ -90,7 +94,8 @@ export function runStage (options: StageOptions): Promise<StageResult> {
       killer = setInterval(() => killProcessesOf(uid), KILL_REPEAT_MS)
     }, limits.timeoutMs)
 
-    launcherAt(options.launcherPath).run({
+    let result: StageResult
+    options.launcher.run({
       argv: options.argv,
       cwd: options.cwd,
       env: options.env,
@@ -102,7 +107,8 @@ export function runStage (options: StageOptions): Promise<StageResult> {
       processes: limits.processes,
       fileSizeBytes: limits.fileSizeBytes,
       openFiles: limits.openFiles,
-      outputBytes: limits.outputBytes
+      outputBytes: limits.outputBytes,
+      cleanUp: options.cleanUp
     }, {
       output: (stream, chunk) => {
         output[stream].push(chunk)
@@ -126,7 +132,7 @@ export function runStage (options: StageOptions): Promise<StageResult> {
         else if (!fields) failed = `the sandbox launcher reported nonsense: ${line.slice(0, 200)}`
         else if (number('exec_failed') === 1) failed = `cannot start ${options.argv[0]}`
         const truncated = fields?.truncated === 'stdout' || fields?.truncated === 'stderr' ? fields.truncated : null
-        resolve({
+        result = {
           stdout: Buffer.concat(output.stdout).toString('utf8'),
           stderr: Buffer.concat(output.stderr).toString('utf8'),
           output: Buffer.concat(interleaved).toString('utf8'),
@@ -140,8 +146,11 @@ export function runStage (options: StageOptions): Promise<StageResult> {
           memoryExceeded: number('memory_exceeded') === 1 || oomKilled || memoryBytes > limits.memoryBytes,
           truncated,
           failed
-        })
-      }
+        }
+        if (!options.cleanUp) resolve(result)
+      },
+      // The cleanup's answer comes in the same read as the stage's report.
+      cleaned: (problems) => resolve({ ...result, cleanup: problems })
     })
   })
 }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -63,4 +63,17 @@ export async function execute (url: string, job: unknown): Promise<{ statusCode:
     body: JSON.stringify(job)
   })
   return { statusCode: response.statusCode, body: await response.body.json() }
+}
+
+/** Counts the System V IPC objects (shared memory, semaphores, message queues) owned by `uid`. */
+export function ipcObjectsOf (uid: number): number {
+  let count = 0
+  for (const kind of ['shm', 'sem', 'msg']) {
+    const lines = readFileSync(`/proc/sysvipc/${kind}`, 'latin1').trim().split('\n')
+    const column = lines[0].trim().split(/\s+/).indexOf('uid')
+    for (const line of lines.slice(1)) {
+      if (Number(line.trim().split(/\s+/)[column]) === uid) count++
+    }
+  }
+  return count
 }

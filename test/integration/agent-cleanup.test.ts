@@ -71,3 +71,29 @@ describe('runner agent: nothing of one job meets the next', () => {
     expect(result.body.status).toBe('ok')
   })
 })
+
+describe('runner agent: cleanup names what it cannot remove', () => {
+  test('a job that ends at its compile stage is cleaned up too', async () => {
+    const [tmpDir] = host.config.wipeDirs
+    // The compile stage writes to /tmp-like dirs and fails; the run stage never comes.
+    const { body } = await execute(host.url, { language: 'c', code: `int main(void) { return 0 }` })
+    expect(body.status).toBe('compile_error')
+    expect(body.clean).toBe(true)
+    expect(readdirSync(host.config.scratchRoot)).toEqual([])
+    expect(readdirSync(tmpDir)).toEqual([])
+  })
+
+  test('a tree nested deeper than cleanup follows makes the runner unclean, so the proxy replaces it', async () => {
+    const deep = await startHostAgent(61006)
+    try {
+      const [tmpDir] = deep.config.wipeDirs
+      const code = `import os\nos.chdir(${JSON.stringify(tmpDir)})\nfor _ in range(300):\n  os.mkdir('d')\n  os.chdir('d')\nprint('deep')`
+      const { body } = await execute(deep.url, { language: 'python', code })
+      expect(body.run.stdout).toBe('deep\n')
+      expect(body.clean).toBe(false)
+      expect(body.problems.join('\n')).toContain(`${tmpDir} holds directories nested deeper than 256`)
+    } finally {
+      await deep.close()
+    }
+  })
+})

@@ -1,5 +1,4 @@
-import { ipcObjectsOf } from '../../runner/src/cleanup'
-import { execute, startHostAgent, type HostAgent } from '../helpers/agent'
+import { execute, ipcObjectsOf, startHostAgent, type HostAgent } from '../helpers/agent'
 
 jest.setTimeout(30000)
 const UID = 61004
