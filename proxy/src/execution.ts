@@ -65,7 +65,7 @@ export interface ExecutionContext {
 export async function runExecution (input: ExecutionInput, { config, pool, metrics, request, reply }: ExecutionContext): Promise<ExecutionAnswer | null> {
   const started = performance.now()
   const { language, limits } = input
-  const job = { language: language.name, code: input.code, stdin: input.stdin, args: input.args, limits }
+  const job = { language: language.name, code: input.code, args: input.args, limits }
   const execution: ExecutionLog = { language: language.name }
   request.execution = execution
 
@@ -93,7 +93,7 @@ export async function runExecution (input: ExecutionInput, { config, pool, metri
   let result: RunnerResult
   try {
     await pool.fit(runner, containerMemoryBytes(config, limits))
-    result = await runner.execute(job, runnerDeadlineMs(limits, language.compile !== undefined))
+    result = await runner.execute(job, input.stdin, runnerDeadlineMs(limits, language.compile !== undefined))
   } catch (err) {
     // The runner died or hung mid-job, most likely by the program's doing: a result, not an HTTP error.
     const code = err instanceof RunnerError ? err.code : (err as { code?: string }).code ?? 'UNKNOWN'

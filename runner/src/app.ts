@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AgentConfig } from './config'
 import { runJob, type JobRequest } from './job'
+import { decodeJob, JOB_CONTENT_TYPE } from './job-wire'
 import { findLanguage, languages } from './languages'
 import { LIMIT_NAMES } from './limits'
 import { Launcher } from './launcher'
@@ -18,7 +19,7 @@ function send (res: ServerResponse, statusCode: number, body: unknown): void {
   res.end(json)
 }
 
-function readBody (req: IncomingMessage, limit: number): Promise<string> {
+function readBody (req: IncomingMessage, limit: number): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -31,7 +32,7 @@ function readBody (req: IncomingMessage, limit: number): Promise<string> {
       }
       chunks.push(chunk)
     })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () => resolve(chunks))
     req.on('error', reject)
   })
 }
@@ -43,18 +44,21 @@ function isStageLimits (value: unknown): boolean {
     (LIMIT_NAMES as readonly string[]).includes(name) && Number.isInteger(limit) && (limit as number) > 0)
 }
 
-/** The proxy validates requests fully; this guards the agent against anything else that reaches it. */
-export function parseJob (text: string): JobRequest {
+/**
+ * The proxy validates requests fully; this guards the agent against anything else that reaches it.
+ * `header` is the job's JSON line (job-wire.ts): stdin is not in it.
+ */
+export function parseJob (header: string): JobRequest {
   let job: JobRequest
   try {
-    job = JSON.parse(text)
+    job = JSON.parse(header)
   } catch {
-    throw new RequestError(400, 'RUNNER_ERR_INVALID_JSON', 'body is not valid JSON')
+    throw new RequestError(400, 'RUNNER_ERR_INVALID_JSON', 'the job line is not valid JSON')
   }
   if (typeof job !== 'object' || job === null) throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'body must be an object')
   if (typeof job.language !== 'string') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'language must be a string')
   if (typeof job.code !== 'string') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'code must be a string')
-  if (job.stdin !== undefined && typeof job.stdin !== 'string') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'stdin must be a string')
+  if ('stdin' in job) throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'stdin goes after the job line as raw bytes, not in it')
   if (job.args !== undefined && !(Array.isArray(job.args) && job.args.every((arg) => typeof arg === 'string'))) {
     throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'args must be an array of strings')
   }
@@ -92,12 +96,18 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
     }
     busy = true
     try {
-      const job = parseJob(await readBody(req, config.bodyLimitBytes))
+      if (req.headers['content-type'] !== JOB_CONTENT_TYPE) {
+        req.resume()
+        throw new RequestError(415, 'RUNNER_ERR_CONTENT_TYPE', `the body must be ${JOB_CONTENT_TYPE}: a JSON line, then stdin`)
+      }
+      const body = decodeJob(await readBody(req, config.bodyLimitBytes))
+      if (!body) throw new RequestError(400, 'RUNNER_ERR_INVALID_JSON', 'the body has no job line')
+      const job = parseJob(body.header)
       const language = findLanguage(job.language)
       if (!language) {
         throw new RequestError(400, 'RUNNER_ERR_UNKNOWN_LANGUAGE', `language ${JSON.stringify(job.language)} is not supported`)
       }
-      const result = await runJob(job, language, versions[language.name] ?? 'unknown', config, launcher)
+      const result = await runJob(job, body.stdin, language, versions[language.name] ?? 'unknown', config, launcher)
       send(res, 200, result)
     } catch (err) {
       if (err instanceof RequestError) {

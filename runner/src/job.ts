@@ -7,10 +7,10 @@ import type { JobLimits, StageLimits, StageName } from './limits'
 import { runStage, type StageResult } from './sandbox'
 import { writeScratchFile } from './scratch-path'
 
+/** A job as the agent reads it from its JSON line; stdin comes apart, as raw bytes (job-wire.ts). */
 export interface JobRequest {
   language: string
   code: string
-  stdin?: string
   args?: string[]
   limits?: { compile?: Partial<StageLimits>, run?: Partial<StageLimits> }
 }
@@ -73,7 +73,7 @@ export function stageLimits (config: AgentConfig, language: Language, job: JobRe
  * One job from scratch dir to clean report. Cleanup runs whatever happened before it: the launcher does it
  * in the same answer as the last stage, or on its own when the job ended early.
  */
-export async function runJob (job: JobRequest, language: Language, version: string, config: AgentConfig, launcher: Launcher): Promise<JobResult> {
+export async function runJob (job: JobRequest, stdin: Buffer[], language: Language, version: string, config: AgentConfig, launcher: Launcher): Promise<JobResult> {
   const started = process.hrtime.bigint()
   const dir = join(config.scratchRoot, `job-${process.pid}-${++jobCounter}`)
   const env = { PATH: PROGRAM_PATH, HOME: dir, LANG: 'C.UTF-8', TMPDIR: '/tmp' }
@@ -91,13 +91,13 @@ export async function runJob (job: JobRequest, language: Language, version: stri
     writeScratchFile(dir, commands.fileName, (language.prelude ?? '') + job.code, config.uid, config.gid)
 
     if (commands.compile) {
-      const result = await runStage({ ...stage, argv: commands.compile, stdin: '', limits: limits.compile })
+      const result = await runStage({ ...stage, argv: commands.compile, stdin: [], limits: limits.compile })
       status = stageStatus(result, 'compile_error')
       compile = report(result, status)
       if (result.failed) message = result.failed
     }
     if (status === 'ok') {
-      const result = await runStage({ ...stage, argv: [...commands.run, ...(job.args ?? [])], stdin: job.stdin ?? '', limits: limits.run, cleanUp: true })
+      const result = await runStage({ ...stage, argv: [...commands.run, ...(job.args ?? [])], stdin, limits: limits.run, cleanUp: true })
       problems = result.cleanup
       status = stageStatus(result, 'runtime_error')
       run = report(result, status)

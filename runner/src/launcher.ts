@@ -6,7 +6,8 @@ export interface LaunchRequest {
   env: Record<string, string>
   uid: number
   gid: number
-  stdin: string
+  /** The program's standard input, in the chunks it arrived in. */
+  stdin: Buffer[]
   cpuTimeMs: number
   memoryBytes: number
   processes: number
@@ -30,14 +31,14 @@ export function parseProblems (payload: Buffer): string[] {
   return payload.toString('utf8').split('\n').filter((line) => line !== '')
 }
 
-/** The request as sandbox-exec.c reads it: a header line, a NUL-separated block, then stdin. */
-export function encodeLaunch (request: LaunchRequest): Buffer {
+/** The request as sandbox-exec.c reads it: a header line, a NUL-separated block, then stdin (its chunks as they are). */
+export function encodeLaunch (request: LaunchRequest): Buffer[] {
   const env = Object.entries(request.env).map(([key, value]) => `${key}=${value}`)
   const block = Buffer.from([request.cwd, String(request.argv.length), ...request.argv, String(env.length), ...env].join('\0') + '\0')
-  const stdin = Buffer.from(request.stdin)
+  const stdinLength = request.stdin.reduce((sum, chunk) => sum + chunk.length, 0)
   const header = `J ${request.uid} ${request.gid} ${request.cpuTimeMs} ${request.memoryBytes} ${request.processes} ` +
-    `${request.fileSizeBytes} ${request.openFiles} ${request.outputBytes} ${block.length} ${stdin.length} ${request.cleanUp ? 1 : 0}\n`
-  return Buffer.concat([Buffer.from(header), block, stdin])
+    `${request.fileSizeBytes} ${request.openFiles} ${request.outputBytes} ${block.length} ${stdinLength} ${request.cleanUp ? 1 : 0}\n`
+  return [Buffer.concat([Buffer.from(header), block]), ...request.stdin]
 }
 
 /**
@@ -76,7 +77,7 @@ export class Launcher {
    */
   clean (uid: number, gid: number): Promise<string[] | null> {
     return new Promise((resolve) => {
-      this.send(Buffer.from(`C ${uid} ${gid}\n`), { output: () => {}, done: () => {}, cleaned: resolve }, { report: false, cleanup: true })
+      this.send([Buffer.from(`C ${uid} ${gid}\n`)], { output: () => {}, done: () => {}, cleaned: resolve }, { report: false, cleanup: true })
     })
   }
 
@@ -84,12 +85,16 @@ export class Launcher {
     this.child?.stdin?.end()
   }
 
-  private send (message: Buffer, callbacks: LaunchCallbacks, awaiting: { report: boolean, cleanup: boolean }): void {
+  private send (message: Buffer[], callbacks: LaunchCallbacks, awaiting: { report: boolean, cleanup: boolean }): void {
     if (this.current) throw new Error('the launcher runs one request at a time')
     this.start()
     this.current = callbacks
     this.awaiting = awaiting
-    this.child!.stdin!.write(message)
+    const stdin = this.child!.stdin!
+    // Corked, the parts go out in one writev.
+    stdin.cork()
+    for (const part of message) stdin.write(part)
+    stdin.uncork()
   }
 
   private finish (): void {

@@ -10,7 +10,7 @@ export interface StageOptions {
   uid: number
   gid: number
   env: Record<string, string>
-  stdin: string
+  stdin: Buffer[]
   limits: StageLimits
   launcher: Launcher
   oomControlPath: string

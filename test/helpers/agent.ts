@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { request } from 'undici'
 import { buildAgent, type Agent } from '../../runner/src/app'
 import { loadAgentConfig, type AgentConfig } from '../../runner/src/config'
+import { encodeJob, JOB_CONTENT_TYPE } from '../../runner/src/job-wire'
 import { detectVersions } from '../../runner/src/versions'
 
 export interface HostAgent {
@@ -56,11 +57,13 @@ export async function startHostAgent (uid: number): Promise<HostAgent> {
   }
 }
 
-export async function execute (url: string, job: unknown): Promise<{ statusCode: number, body: any }> {
+/** Sends a job to an agent as the proxy does: `stdin` comes out of the job and goes after its line as raw bytes. */
+export async function execute (url: string, job: Record<string, unknown>): Promise<{ statusCode: number, body: any }> {
+  const { stdin, ...header } = job
   const response = await request(`${url}/execute`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(job)
+    headers: { 'content-type': JOB_CONTENT_TYPE },
+    body: encodeJob(header, typeof stdin === 'string' ? stdin : '')
   })
   return { statusCode: response.statusCode, body: await response.body.json() }
 }

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto'
+import { request } from 'undici'
+import { JOB_CONTENT_TYPE } from '../../runner/src/job-wire'
 import { execute, startHostAgent, type HostAgent } from '../helpers/agent'
 
 jest.setTimeout(30000)
@@ -77,7 +80,21 @@ describe('runner agent: one job', () => {
     expect(badLimit.body.error.code).toBe('RUNNER_ERR_INVALID_FIELD')
     const mistyped = await execute(host.url, { language: 'python', code: 5 })
     expect(mistyped).toEqual({ statusCode: 400, body: { error: { code: 'RUNNER_ERR_INVALID_FIELD', message: 'code must be a string' } } })
+    const inLine = await request(`${host.url}/execute`, { method: 'POST', headers: { 'content-type': JOB_CONTENT_TYPE }, body: '{"language":"python","code":"","stdin":"x"}\n' })
+    expect(inLine.statusCode).toBe(400)
+    expect(await inLine.body.json()).toEqual({ error: { code: 'RUNNER_ERR_INVALID_FIELD', message: 'stdin goes after the job line as raw bytes, not in it' } })
+    const json = await request(`${host.url}/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"language":"python","code":""}' })
+    expect(json.statusCode).toBe(415)
+    expect((await json.body.json() as any).error.code).toBe('RUNNER_ERR_CONTENT_TYPE')
     const ok = await execute(host.url, { language: 'python', code: 'print(1)' })
     expect(ok.body.status).toBe('ok')
+  })
+
+  test('stdin reaches the program byte for byte: newlines, multi-byte characters, 3 MB', async () => {
+    const stdin = 'first line\n{"not": "json"}\n\u00e9\u4e2d\ud83d\ude00\n' + 'y'.repeat(3 * 1024 * 1024)
+    const code = 'import sys, hashlib\ndata = sys.stdin.buffer.read()\nprint(len(data), hashlib.sha256(data).hexdigest())'
+    const { body } = await execute(host.url, { language: 'python', code, stdin })
+    const bytes = Buffer.from(stdin)
+    expect(body.run.stdout).toBe(`${bytes.length} ${createHash('sha256').update(bytes).digest('hex')}\n`)
   })
 })

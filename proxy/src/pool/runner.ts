@@ -1,5 +1,6 @@
 import { Client } from 'undici'
 import type { JobResult } from '../../../runner/src/job'
+import { encodeJob, JOB_CONTENT_TYPE } from '../../../runner/src/job-wire'
 
 /** What a runner agent answers to POST /execute: the agent's own type. */
 export type RunnerResult = JobResult
@@ -55,14 +56,15 @@ export class Runner {
     }
   }
 
-  async execute (job: unknown, timeoutMs: number): Promise<RunnerResult> {
+  /** Runs `job` (everything but stdin) with `stdin` on this runner. */
+  async execute (job: object, stdin: string, timeoutMs: number): Promise<RunnerResult> {
     let response
     try {
       response = await this.client.request({
         path: '/execute',
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(job),
+        headers: { 'content-type': JOB_CONTENT_TYPE },
+        body: encodeJob(job, stdin),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs
       })
