@@ -1,8 +1,10 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import swagger from '@fastify/swagger'
 import type { Config } from './config'
 import { errorHandler } from './error-handler'
 import { NotFoundError } from './errors'
 import type { ExecutionPool } from './execution-pool'
+import { docsRoute } from './routes/docs'
 import { executeRoute } from './routes/execute'
 import { healthRoutes } from './routes/health'
 import { metricsRoute } from './routes/metrics'
@@ -48,11 +50,20 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
     }, 'request')
   })
   metrics.observePool(pool)
-  healthRoutes(app, pool)
-  metricsRoute(app, metrics)
-  executeRoute(app, config, pool, metrics)
-  runtimesRoute(app, pool)
-  pistonRoutes(app, config, pool, metrics)
+  void app.register(swagger, {
+    openapi: {
+      info: { title: 'codeexec', description: 'Runs programs in sandboxed warm runners; Piston v2 compatible.', version: '0.1.0' }
+    }
+  })
+  // In a plugin of their own, so that they are added once swagger is in place to see them.
+  void app.register(async (routes) => {
+    healthRoutes(routes, pool)
+    metricsRoute(routes, metrics)
+    executeRoute(routes, config, pool, metrics)
+    runtimesRoute(routes, pool)
+    pistonRoutes(routes, config, pool, metrics)
+    docsRoute(routes)
+  })
   // Answers finished during shutdown close their connection, or an idle keep-alive would hold the exit back.
   let closing = false
   app.addHook('preClose', async () => { closing = true })

@@ -11,6 +11,7 @@ const stageLimits = (max: StageLimits) => Type.Optional(Type.Object(
 export function executeBodySchema (config: Config) {
   return Type.Object({
     language: Type.String({ minLength: 1, maxLength: 64 }),
+    version: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     code: Type.String(),
     stdin: Type.Optional(Type.String()),
     args: Type.Optional(Type.Array(Type.String(), { maxItems: 256 })),

@@ -107,6 +107,8 @@ describe('the warm pool on a real engine', () => {
       ['a memory limit over the maximum', { payload: { language: 'c', code: '', limits: { compile: { memoryBytes: 2 ** 31 } } } }, 400, 'EXEC_ERR_LIMIT_TOO_HIGH', /^limits\.compile\.memoryBytes is over the configured maximum of 1073741824$/],
       ['a zero limit', { payload: { language: 'python', code: '', limits: { run: { processes: 0 } } } }, 400, 'EXEC_ERR_INVALID_FIELD', /^limits\.run\.processes must be >= 1$/],
       ['an unknown language', { payload: { language: 'cobol', code: '' } }, 400, 'EXEC_ERR_UNKNOWN_LANGUAGE', /^language "cobol" is not supported; supported languages: python, javascript, c, cpp, java, rust, go, csharp, haskell, ocaml, fortran, d, r, erlang, sqlite3, ruby, php, lua, perl, bash$/],
+      ['a version we do not have', { payload: { language: 'python', version: '2', code: '' } }, 400, 'EXEC_ERR_UNKNOWN_VERSION', /^version "2" of python is not available; we have python 3\.\d+\.\d+$/],
+      ['a version that is no semver range', { payload: { language: 'python', version: 'latest', code: '' } }, 400, 'EXEC_ERR_INVALID_FIELD', /^version must be "\*", a version or a semver range, got "latest"$/],
       ['a body over the size limit', { payload: { language: 'python', code: 'x'.repeat(4 * 1024 * 1024 + 1) } }, 413, 'EXEC_ERR_BODY_TOO_LARGE', /^body is over the limit of 4194304 bytes$/],
       ['a body that is not JSON by content type', { payload: 'print(1)', headers: { 'content-type': 'text/plain' } }, 415, 'EXEC_ERR_UNSUPPORTED_MEDIA_TYPE', /text\/plain/]
     ])('%s', async (_name, request, statusCode, code, message) => {
@@ -118,10 +120,31 @@ describe('the warm pool on a real engine', () => {
       expect(body.error.message).toMatch(message)
     })
 
+    test('GET /docs is the OpenAPI document of the routes, built from the schemas they validate with', async () => {
+      const response = await inject({ method: 'GET', url: '/docs' })
+      expect(response.statusCode).toBe(200)
+      const doc = response.json()
+      expect(doc.openapi).toMatch(/^3\./)
+      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/execute', '/api/v1/runtimes', '/api/v2/execute', '/api/v2/runtimes', '/healthz', '/readyz', '/metrics']))
+      expect(doc.paths['/docs']).toBeUndefined()
+      const body = doc.paths['/api/v1/execute'].post.requestBody.content['application/json'].schema
+      expect(body.required).toEqual(['language', 'code'])
+      expect(Object.keys(body.properties)).toEqual(['language', 'version', 'code', 'stdin', 'args', 'limits'])
+      expect(body.properties.limits.properties.run.properties.timeoutMs.maximum).toBe(15000)
+      expect(Object.keys(doc.paths['/api/v1/execute'].post.responses)).toEqual(expect.arrayContaining(['200', '4XX', '5XX']))
+    })
+
+
     test('an unknown route is a 404 with our shape', async () => {
       const response = await inject({ method: 'GET', url: '/api/v1/nothing' })
       expect(response.statusCode).toBe(404)
       expect(response.json()).toEqual({ error: { code: 'EXEC_ERR_NOT_FOUND', message: 'no route GET /api/v1/nothing' } })
     })
+  })
+
+  test('a version range we have runs, and the answer names the exact version', async () => {
+    const response = await inject({ method: 'POST', url: '/api/v1/execute', payload: { language: 'python', version: '>=3.9 <4', code: 'print(1)' } })
+    expect(response.statusCode).toBe(200)
+    expect(response.json()).toMatchObject({ status: 'ok', version: expect.stringMatching(/^3\.\d+\.\d+$/), run: { stdout: '1\n' } })
   })
 })

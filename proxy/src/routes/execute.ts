@@ -2,12 +2,13 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { findLanguage, languageNames } from '../../../runner/src/languages'
 import type { Config } from '../config'
-import { UnknownLanguageError } from '../errors'
+import { InvalidFieldError, UnknownLanguageError, UnknownVersionError } from '../errors'
 import type { ExecutionPool } from '../execution-pool'
 import { runExecution } from '../execution'
 import { effectiveLimits } from '../limits'
 import type { Metrics } from '../metrics'
 import { ErrorResponse, executeBodySchema, ExecuteResponse } from '../schemas'
+import { isVersionRange, versionSatisfies } from '../versions'
 
 export function executeRoute (app: FastifyInstance, config: Config, pool: ExecutionPool, metrics: Metrics): void {
   app.withTypeProvider<TypeBoxTypeProvider>().post('/api/v1/execute', {
@@ -19,6 +20,11 @@ export function executeRoute (app: FastifyInstance, config: Config, pool: Execut
     const body = request.body
     const language = findLanguage(body.language)
     if (!language) throw new UnknownLanguageError(JSON.stringify(body.language), languageNames().join(', '))
+    if (body.version !== undefined) {
+      if (!isVersionRange(body.version)) throw new InvalidFieldError('version', `must be "*", a version or a semver range, got ${JSON.stringify(body.version)}`)
+      const have = pool.versions[language.name] ?? 'unknown'
+      if (!versionSatisfies(body.version, have)) throw new UnknownVersionError(JSON.stringify(body.version), language.name, `${language.name} ${have}`)
+    }
     const limits = effectiveLimits(config, language, body.limits)
     const answer = await runExecution(
       { language, code: body.code, stdin: body.stdin ?? '', args: body.args ?? [], limits },

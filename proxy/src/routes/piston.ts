@@ -11,6 +11,7 @@ import type { ExecutionPool } from '../execution-pool'
 import { runExecution, type ExecutionAnswer } from '../execution'
 import { effectiveLimits, type RequestedLimits } from '../limits'
 import type { Metrics } from '../metrics'
+import { versionSatisfies } from '../versions'
 
 // Piston's v2 API, in its own shapes, so that Piston's clients work against us unchanged.
 
@@ -40,14 +41,6 @@ class PistonError extends Error {
   constructor (message: string, readonly statusCode = 400) {
     super(message)
   }
-}
-
-/** "*", an exact version, or one with trailing parts left out or written x ("3", "3.11", "3.x"). */
-export function versionMatches (wanted: string | undefined, have: string): boolean {
-  if (wanted === undefined || wanted === '' || wanted === '*') return true
-  const parts = wanted.split('.')
-  const ours = have.split('.')
-  return parts.every((part, i) => part === 'x' || part === '*' || part === ours[i])
 }
 
 /** Piston's limit fields onto ours: -1 is our maximum, anything else must be within it. */
@@ -140,7 +133,7 @@ export function pistonRoutes (app: FastifyInstance, config: Config, pool: Execut
       const language = findLanguage(body.language)
       if (!language) throw new PistonError(`${body.language}-${body.version ?? '*'} runtime is unknown`)
       const version = pool.versions[language.name] ?? 'unknown'
-      if (!versionMatches(body.version, version)) {
+      if (!versionSatisfies(body.version, version)) {
         throw new PistonError(`${body.language}-${body.version} runtime is unknown; we have ${language.name}-${version}`)
       }
       if (body.files.length > 1) throw new PistonError('only one file per request is supported yet')
