@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Language } from '../../runner/src/languages'
-import type { StageReport } from '../../runner/src/job'
+import type { JobFile, StageReport } from '../../runner/src/job'
 import type { Config } from './config'
 import type { ExecutionPool } from './execution-pool'
 import { containerMemoryBytes, runnerDeadlineMs, type EffectiveLimits } from './limits'
@@ -33,7 +33,10 @@ declare module 'fastify' {
 
 export interface ExecutionInput {
   language: Language
+  /** The entry point's source; with `entryName` and `files` for a multi-file job. */
   code: string
+  entryName?: string
+  files?: JobFile[]
   stdin: string
   args: string[]
   limits: EffectiveLimits
@@ -65,7 +68,14 @@ export interface ExecutionContext {
 export async function runExecution (input: ExecutionInput, { config, pool, metrics, request, reply }: ExecutionContext): Promise<ExecutionAnswer | null> {
   const started = performance.now()
   const { language, limits } = input
-  const job = { language: language.name, code: input.code, args: input.args, limits }
+  const job = {
+    language: language.name,
+    code: input.code,
+    ...(input.entryName !== undefined ? { entryName: input.entryName } : {}),
+    ...(input.files?.length ? { files: input.files } : {}),
+    args: input.args,
+    limits
+  }
   const execution: ExecutionLog = { language: language.name }
   request.execution = execution
 

@@ -7,12 +7,20 @@ const stageLimits = (max: StageLimits) => Type.Optional(Type.Object(
   { additionalProperties: false }
 ))
 
-/** The body of POST /api/v1/execute; the maximums come from pool.config.json. */
+/** How many files a multi-file request may send. */
+export const MAX_FILES = 64
+
+/** The body of POST /api/v1/execute (`code`, or `files` with the entry point first); the maximums come from pool.config.json. */
 export function executeBodySchema (config: Config) {
   return Type.Object({
     language: Type.String({ minLength: 1, maxLength: 64 }),
     version: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    code: Type.String(),
+    code: Type.Optional(Type.String()),
+    files: Type.Optional(Type.Array(Type.Object({
+      name: Type.String({ minLength: 1, maxLength: 255 }),
+      content: Type.String(),
+      encoding: Type.Optional(Type.Union([Type.Literal('utf8'), Type.Literal('base64')]))
+    }, { additionalProperties: false }), { minItems: 1, maxItems: MAX_FILES })),
     stdin: Type.Optional(Type.String()),
     args: Type.Optional(Type.Array(Type.String(), { maxItems: 256 })),
     limits: Type.Optional(Type.Object({

@@ -59,6 +59,11 @@ export function parseJob (header: string): JobRequest {
   if (typeof job.language !== 'string') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'language must be a string')
   if (typeof job.code !== 'string') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'code must be a string')
   if ('stdin' in job) throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'stdin goes after the job line as raw bytes, not in it')
+  if (job.entryName !== undefined && typeof job.entryName !== 'string') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'entryName must be a string')
+  if (job.files !== undefined && !(Array.isArray(job.files) && job.files.every((file) => typeof file === 'object' && file !== null &&
+      typeof file.name === 'string' && typeof file.content === 'string' && [undefined, 'utf8', 'base64'].includes(file.encoding)))) {
+    throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'files must be an array of {name, content, encoding: utf8 | base64}')
+  }
   if (job.args !== undefined && !(Array.isArray(job.args) && job.args.every((arg) => typeof arg === 'string'))) {
     throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'args must be an array of strings')
   }

@@ -7,10 +7,22 @@ import type { JobLimits, StageLimits, StageName } from './limits'
 import { runStage, type StageResult } from './sandbox'
 import { writeScratchFile } from './scratch-path'
 
+/** A file of a multi-file job besides its entry point. */
+export interface JobFile {
+  name: string
+  content: string
+  encoding?: 'utf8' | 'base64'
+}
+
 /** A job as the agent reads it from its JSON line; stdin comes apart, as raw bytes (job-wire.ts). */
 export interface JobRequest {
   language: string
+  /** The entry point's source. */
   code: string
+  /** The entry point's file name in a multi-file job; else the language's own (main.py, Main.java...). */
+  entryName?: string
+  /** The job's other files, written next to the entry point. */
+  files?: JobFile[]
   args?: string[]
   limits?: { compile?: Partial<StageLimits>, run?: Partial<StageLimits> }
 }
@@ -87,8 +99,12 @@ export async function runJob (job: JobRequest, stdin: Buffer[], language: Langua
   try {
     mkdirSync(dir, { mode: 0o700 })
     chownSync(dir, config.uid, config.gid)
-    const commands = commandsFor(language, job.code)
+    const files = job.files ?? []
+    const commands = commandsFor(language, job.code, job.entryName, files)
     writeScratchFile(dir, commands.fileName, (language.prelude ?? '') + job.code, config.uid, config.gid)
+    for (const file of files) {
+      writeScratchFile(dir, file.name, file.encoding === 'base64' ? Buffer.from(file.content, 'base64') : file.content, config.uid, config.gid)
+    }
 
     if (commands.compile) {
       const result = await runStage({ ...stage, argv: commands.compile, stdin: [], limits: limits.compile })

@@ -13,7 +13,9 @@ export interface Language {
   fileName: string
   /**
    * For class-bound languages: the entry class is the first public class the code declares, else the
-   * fallback. {class} in fileName, compile and run stands for it, and {file} for the file's name.
+   * fallback. In fileName, compile and run, {class} stands for it, {file} for the entry file's name, and
+   * an argument that is just {sources} for every file of the entry's extension: the others in the order
+   * they were sent, then the entry (dependencies first, as OCaml and Fortran need them).
    */
   entryClass?: { pattern: string, fallback: string }
   /** Written before the code, for a runner that needs a header the user should not have to write. */
@@ -34,7 +36,7 @@ export const languages: readonly Language[] = [
     name: 'python',
     aliases: ['py', 'python3'],
     fileName: 'main.py',
-    run: ['python3', 'main.py'],
+    run: ['python3', '{file}'],
     versionCommand: ['python3', '--version'],
     versionPattern: 'Python (\\S+)',
     limits: {}
@@ -43,7 +45,7 @@ export const languages: readonly Language[] = [
     name: 'javascript',
     aliases: ['js', 'node', 'nodejs'],
     fileName: 'main.js',
-    run: ['node', 'main.js'],
+    run: ['node', '{file}'],
     versionCommand: ['node', '--version'],
     versionPattern: 'v(\\S+)',
     limits: {}
@@ -52,7 +54,7 @@ export const languages: readonly Language[] = [
     name: 'c',
     aliases: ['gcc'],
     fileName: 'main.c',
-    compile: ['gcc', '-O2', '-pipe', '-o', 'main', 'main.c', '-lm'],
+    compile: ['gcc', '-O2', '-pipe', '-o', 'main', '{sources}', '-lm'],
     run: ['./main'],
     versionCommand: ['gcc', '-dumpfullversion'],
     versionPattern: '(\\S+)',
@@ -62,7 +64,7 @@ export const languages: readonly Language[] = [
     name: 'cpp',
     aliases: ['c++', 'g++', 'cxx'],
     fileName: 'main.cpp',
-    compile: ['g++', '-O2', '-pipe', '-o', 'main', 'main.cpp'],
+    compile: ['g++', '-O2', '-pipe', '-o', 'main', '{sources}'],
     run: ['./main'],
     versionCommand: ['g++', '-dumpfullversion'],
     versionPattern: '(\\S+)',
@@ -83,7 +85,7 @@ export const languages: readonly Language[] = [
     name: 'rust',
     aliases: ['rs'],
     fileName: 'main.rs',
-    compile: ['rustc', '-O', '-o', 'main', 'main.rs'],
+    compile: ['rustc', '-O', '-o', 'main', '{file}'],
     run: ['./main'],
     versionCommand: ['rustc', '--version'],
     versionPattern: 'rustc (\\S+)',
@@ -93,7 +95,7 @@ export const languages: readonly Language[] = [
     name: 'go',
     aliases: ['golang'],
     fileName: 'main.go',
-    compile: ['go', 'build', '-o', 'main', 'main.go'],
+    compile: ['go', 'build', '-o', 'main', '{sources}'],
     run: ['./main'],
     versionCommand: ['go', 'version'],
     versionPattern: 'go(\\d+\\.\\d+(?:\\.\\d+)?)',
@@ -103,7 +105,7 @@ export const languages: readonly Language[] = [
     name: 'csharp',
     aliases: ['cs', 'c#', 'mono'],
     fileName: 'main.cs',
-    compile: ['mcs', '-out:main.exe', 'main.cs'],
+    compile: ['mcs', '-out:main.exe', '{sources}'],
     run: ['mono', 'main.exe'],
     versionCommand: ['mcs', '--version'],
     versionPattern: 'version (\\S+)',
@@ -113,7 +115,7 @@ export const languages: readonly Language[] = [
     name: 'haskell',
     aliases: ['hs', 'ghc'],
     fileName: 'main.hs',
-    compile: ['ghc', '-O0', '-v0', '-o', 'main', 'main.hs'],
+    compile: ['ghc', '-O0', '-v0', '-o', 'main', '{file}'],
     run: ['./main'],
     versionCommand: ['ghc', '--numeric-version'],
     versionPattern: '(\\S+)',
@@ -123,7 +125,7 @@ export const languages: readonly Language[] = [
     name: 'ocaml',
     aliases: ['ml'],
     fileName: 'main.ml',
-    compile: ['ocamlopt', '-o', 'main', 'main.ml'],
+    compile: ['ocamlopt', '-o', 'main', '{sources}'],
     run: ['./main'],
     versionCommand: ['ocamlopt', '-version'],
     versionPattern: '(\\S+)',
@@ -133,7 +135,7 @@ export const languages: readonly Language[] = [
     name: 'fortran',
     aliases: ['f90', 'gfortran'],
     fileName: 'main.f90',
-    compile: ['gfortran', '-O2', '-o', 'main', 'main.f90'],
+    compile: ['gfortran', '-O2', '-o', 'main', '{sources}'],
     run: ['./main'],
     versionCommand: ['gfortran', '-dumpfullversion'],
     versionPattern: '(\\S+)',
@@ -143,7 +145,7 @@ export const languages: readonly Language[] = [
     name: 'd',
     aliases: ['gdc', 'dlang'],
     fileName: 'main.d',
-    compile: ['gdc', '-O2', '-o', 'main', 'main.d'],
+    compile: ['gdc', '-O2', '-o', 'main', '{sources}'],
     run: ['./main'],
     versionCommand: ['gdc', '-dumpfullversion'],
     versionPattern: '(\\S+)',
@@ -153,7 +155,7 @@ export const languages: readonly Language[] = [
     name: 'r',
     aliases: ['rscript'],
     fileName: 'main.r',
-    run: ['Rscript', 'main.r'],
+    run: ['Rscript', '{file}'],
     versionCommand: ['R', '--version'],
     versionPattern: 'R version (\\S+)',
     limits: {}
@@ -164,7 +166,7 @@ export const languages: readonly Language[] = [
     fileName: 'main.erl',
     // escript skips the first line of its file, which is meant to be this one.
     prelude: '#!/usr/bin/env escript\n',
-    run: ['escript', 'main.erl'],
+    run: ['escript', '{file}'],
     versionCommand: ['sh', '-c', 'cat /usr/lib/erlang/releases/*/OTP_VERSION'],
     versionPattern: '(\\S+)',
     limits: {}
@@ -173,7 +175,7 @@ export const languages: readonly Language[] = [
     name: 'sqlite3',
     aliases: ['sqlite', 'sql'],
     fileName: 'main.sql',
-    run: ['sqlite3', ':memory:', '.read main.sql'],
+    run: ['sqlite3', ':memory:', '.read {file}'],
     versionCommand: ['sqlite3', '--version'],
     versionPattern: '^(\\S+)',
     limits: {}
@@ -182,7 +184,7 @@ export const languages: readonly Language[] = [
     name: 'ruby',
     aliases: ['rb'],
     fileName: 'main.rb',
-    run: ['ruby', 'main.rb'],
+    run: ['ruby', '{file}'],
     versionCommand: ['ruby', '--version'],
     versionPattern: 'ruby (\\d+\\.\\d+\\.\\d+)',
     limits: {}
@@ -191,7 +193,7 @@ export const languages: readonly Language[] = [
     name: 'php',
     aliases: ['php8'],
     fileName: 'main.php',
-    run: ['php', 'main.php'],
+    run: ['php', '{file}'],
     versionCommand: ['php', '--version'],
     versionPattern: 'PHP (\\d+\\.\\d+\\.\\d+)',
     limits: {}
@@ -200,7 +202,7 @@ export const languages: readonly Language[] = [
     name: 'lua',
     aliases: ['lua5.4'],
     fileName: 'main.lua',
-    run: ['lua5.4', 'main.lua'],
+    run: ['lua5.4', '{file}'],
     versionCommand: ['lua5.4', '-v'],
     versionPattern: 'Lua (\\d+\\.\\d+\\.\\d+)',
     limits: {}
@@ -209,7 +211,7 @@ export const languages: readonly Language[] = [
     name: 'perl',
     aliases: ['pl'],
     fileName: 'main.pl',
-    run: ['perl', 'main.pl'],
+    run: ['perl', '{file}'],
     versionCommand: ['perl', '-e', 'print $^V'],
     versionPattern: 'v(\\S+)',
     limits: {}
@@ -218,7 +220,7 @@ export const languages: readonly Language[] = [
     name: 'bash',
     aliases: ['sh'],
     fileName: 'main.sh',
-    run: ['bash', 'main.sh'],
+    run: ['bash', '{file}'],
     versionCommand: ['bash', '--version'],
     versionPattern: 'version (\\d+\\.\\d+\\.\\d+)',
     limits: {}
@@ -237,11 +239,18 @@ export function entryClassOf (language: Language, code: string): string | undefi
   return new RegExp(language.entryClass.pattern).exec(code)?.[1] ?? language.entryClass.fallback
 }
 
-/** A language's file name and argv with {class} and {file} filled in for this code. */
-export function commandsFor (language: Language, code: string): { fileName: string, compile?: string[], run: string[] } {
-  const cls = entryClassOf(language, code) ?? ''
-  const fileName = language.fileName.replace('{class}', cls)
-  const fill = (argv: string[]) => argv.map((arg) => arg.replace('{class}', cls).replace('{file}', fileName))
+/**
+ * A language's entry file name and argv for this code. `entryName` is the name a multi-file job gave its
+ * entry point (its class, for class-bound languages, is then the file's own name); `others` are the
+ * job's other files.
+ */
+export function commandsFor (language: Language, code: string, entryName?: string, others: readonly { name: string }[] = []): { fileName: string, compile?: string[], run: string[] } {
+  let cls = entryClassOf(language, code) ?? ''
+  if (entryName !== undefined && language.entryClass) cls = entryName.replace(/^.*\//, '').replace(/\.[^.]*$/, '')
+  const fileName = entryName ?? language.fileName.replace('{class}', cls)
+  const extension = /\.[^./]+$/.exec(fileName)?.[0]
+  const sources = [...others.map((file) => file.name).filter((name) => extension !== undefined && name.endsWith(extension)), fileName]
+  const fill = (argv: string[]) => argv.flatMap((arg) => arg === '{sources}' ? sources : [arg.replace('{class}', cls).replace('{file}', fileName)])
   return { fileName, compile: language.compile && fill(language.compile), run: fill(language.run) }
 }
 

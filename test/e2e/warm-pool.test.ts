@@ -98,7 +98,7 @@ describe('the warm pool on a real engine', () => {
     test.each([
       ['a body that is not JSON', { payload: '{"language": "python", "code": ', headers: { 'content-type': 'application/json' } }, 400, 'EXEC_ERR_INVALID_JSON', /not valid JSON/],
       ['an empty body', { payload: '', headers: { 'content-type': 'application/json' } }, 400, 'EXEC_ERR_INVALID_JSON', /empty/],
-      ['a missing field', { payload: { language: 'python' } }, 400, 'EXEC_ERR_MISSING_FIELD', /^code is required$/],
+      ['a missing field', { payload: { language: 'python' } }, 400, 'EXEC_ERR_MISSING_FIELD', /^code \(or files\) is required$/],
       ['a mistyped field', { payload: { language: 'python', code: 'print(1)', stdin: 5 } }, 400, 'EXEC_ERR_INVALID_FIELD', /^stdin must be string$/],
       ['a mistyped nested field', { payload: { language: 'python', code: '', limits: { run: { timeoutMs: '9' } } } }, 400, 'EXEC_ERR_INVALID_FIELD', /^limits\.run\.timeoutMs must be integer$/],
       ['an unknown property', { payload: { language: 'python', code: '', timeout: 5 } }, 400, 'EXEC_ERR_UNKNOWN_FIELD', /^timeout is not a known field$/],

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { findLanguage, languageNames } from '../../../runner/src/languages'
 import type { Config } from '../config'
-import { InvalidFieldError, UnknownLanguageError, UnknownVersionError } from '../errors'
+import { InvalidFieldError, MissingFieldError, UnknownLanguageError, UnknownVersionError } from '../errors'
+import { FilesError, prepareFiles, type PreparedFiles } from '../files'
 import type { ExecutionPool } from '../execution-pool'
 import { runExecution } from '../execution'
 import { effectiveLimits } from '../limits'
@@ -25,9 +26,20 @@ export function executeRoute (app: FastifyInstance, config: Config, pool: Execut
       const have = pool.versions[language.name] ?? 'unknown'
       if (!versionSatisfies(body.version, have)) throw new UnknownVersionError(JSON.stringify(body.version), language.name, `${language.name} ${have}`)
     }
+    if (body.code === undefined && body.files === undefined) throw new MissingFieldError('code (or files)')
+    if (body.code !== undefined && body.files !== undefined) throw new InvalidFieldError('files', 'cannot come with code: send one or the other')
+    let source: PreparedFiles = { code: body.code ?? '', files: [] }
+    if (body.files !== undefined) {
+      try {
+        source = prepareFiles(body.files, language, config.runner.scratchBytes)
+      } catch (err) {
+        if (err instanceof FilesError) throw new InvalidFieldError(err.field, err.problem)
+        throw err
+      }
+    }
     const limits = effectiveLimits(config, language, body.limits)
     const answer = await runExecution(
-      { language, code: body.code, stdin: body.stdin ?? '', args: body.args ?? [], limits },
+      { language, ...source, stdin: body.stdin ?? '', args: body.args ?? [], limits },
       { config, pool, metrics, request, reply }
     )
     if (answer === null) {

@@ -12,6 +12,7 @@ import { runExecution, type ExecutionAnswer } from '../execution'
 import { effectiveLimits, type RequestedLimits } from '../limits'
 import type { Metrics } from '../metrics'
 import { versionSatisfies } from '../versions'
+import { FilesError, prepareFiles } from '../files'
 
 // Piston's v2 API, in its own shapes, so that Piston's clients work against us unchanged.
 
@@ -61,12 +62,6 @@ export function pistonLimits (body: PistonExecuteBody, config: Config): Requeste
     else limits[stage]![name] = value
   }
   return limits
-}
-
-function decode (file: Static<typeof PistonFile>): string {
-  if (file.encoding === 'base64') return Buffer.from(file.content, 'base64').toString('utf8')
-  if (file.encoding === 'hex') return Buffer.from(file.content, 'hex').toString('utf8')
-  return file.content
 }
 
 /** One stage in Piston's shape: its status letters, its message, times in ms and memory in bytes. */
@@ -136,10 +131,16 @@ export function pistonRoutes (app: FastifyInstance, config: Config, pool: Execut
       if (!versionSatisfies(body.version, version)) {
         throw new PistonError(`${body.language}-${body.version} runtime is unknown; we have ${language.name}-${version}`)
       }
-      if (body.files.length > 1) throw new PistonError('only one file per request is supported yet')
+      let source
+      try {
+        source = prepareFiles(body.files, language, config.runner.scratchBytes)
+      } catch (err) {
+        if (err instanceof FilesError) throw new PistonError(err.message)
+        throw err
+      }
       const limits = effectiveLimits(config, language, pistonLimits(body, config))
       const answer = await runExecution(
-        { language, code: decode(body.files[0]), stdin: body.stdin ?? '', args: body.args ?? [], limits },
+        { language, ...source, stdin: body.stdin ?? '', args: body.args ?? [], limits },
         { config, pool, metrics, request, reply }
       )
       if (answer === null) return reply.code(499).send({ message: 'the client closed the request while it waited for a runner' })
