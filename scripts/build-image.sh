@@ -12,7 +12,19 @@ bash scripts/base-image.sh
 # The agent is compiled on the host: the image needs no TypeScript.
 npx tsc -p runner/tsconfig.json
 
-hash="$( (cat runner/Dockerfile runner/.dockerignore runner/src/sandbox-exec.c; find runner/dist -type f -name '*.js' | LC_ALL=C sort | xargs cat) | sha256sum | cut -c1-16)"
+# TypeScript comes from npm, which `docker build` cannot reach here (the registry's TLS is trusted on the
+# host only): its packages are fetched on the host, pinned in runner/typescript-packages.txt.
+mkdir -p runner/vendor
+while read -r spec; do
+  [ -z "$spec" ] && continue
+  tarball="runner/vendor/$(echo "$spec" | sed 's/^@//; s/\//-/; s/@/-/').tgz"
+  if [ ! -s "$tarball" ]; then
+    log "fetching $spec from npm"
+    (cd runner/vendor && npm pack --silent "$spec" >/dev/null)
+  fi
+done < runner/typescript-packages.txt
+
+hash="$( (cat runner/Dockerfile runner/.dockerignore runner/src/sandbox-exec.c runner/typescript-packages.txt; find runner/dist -type f -name '*.js' | LC_ALL=C sort | xargs cat) | sha256sum | cut -c1-16)"
 current="$(docker image inspect --format '{{ index .Config.Labels "codeexec.inputs" }}' "$IMAGE" 2>/dev/null || true)"
 if [ "$current" = "$hash" ] && [ "${FORCE_BUILD:-0}" != 1 ]; then
   log "$IMAGE is up to date (inputs $hash): skipping the build"

@@ -13,7 +13,8 @@ export interface Language {
   fileName: string
   /**
    * For class-bound languages: the entry class is the first public class the code declares, else the
-   * fallback. In fileName, compile and run, {class} stands for it, {file} for the entry file's name, and
+   * fallback. In fileName, compile and run, {class} stands for it, {file} for the entry file's name, {base}
+   * for that name without its extension, and
    * an argument that is just {sources} for every file of the entry's extension: the others in the order
    * they were sent, then the entry (dependencies first, as OCaml and Fortran need them).
    */
@@ -224,6 +225,38 @@ export const languages: readonly Language[] = [
     versionCommand: ['bash', '--version'],
     versionPattern: 'version (\\d+\\.\\d+\\.\\d+)',
     limits: {}
+  },
+  {
+    name: 'typescript',
+    aliases: ['ts', 'tsc'],
+    fileName: 'main.ts',
+    // From npm (runner/typescript-packages.txt), type-checked against Node's own types, then run by node.
+    compile: ['tsc', '--target', 'es2022', '--module', 'commonjs', '--types', 'node', '--typeRoots', '/opt/typescript/node_modules/@types', '--skipLibCheck', '--pretty', 'false', '{sources}'],
+    run: ['node', '{base}.js'],
+    versionCommand: ['tsc', '--version'],
+    versionPattern: 'Version (\\S+)',
+    limits: { compile: { timeoutMs: 20000, cpuTimeMs: 20000 } }
+  },
+  {
+    name: 'kotlin',
+    aliases: ['kt'],
+    fileName: 'main.kt',
+    compile: ['kotlinc', '{sources}', '-include-runtime', '-d', 'main.jar'],
+    run: ['java', '-Xshare:auto', '-jar', 'main.jar'],
+    // Debian's kotlinc calls itself "1.3-SNAPSHOT": the version is its package's.
+    versionCommand: ['dpkg-query', '--showformat', '${Version}', '--show', 'kotlin'],
+    versionPattern: '^(\\d+\\.\\d+\\.\\d+)',
+    limits: { compile: { timeoutMs: 30000, cpuTimeMs: 30000 } }
+  },
+  {
+    name: 'pascal',
+    aliases: ['fpc', 'freepascal', 'pas'],
+    fileName: 'main.pas',
+    compile: ['fpc', '-v0', '-O2', '-omain', '{file}'],
+    run: ['./main'],
+    versionCommand: ['fpc', '-iV'],
+    versionPattern: '(\\S+)',
+    limits: {}
   }
 ]
 
@@ -250,7 +283,8 @@ export function commandsFor (language: Language, code: string, entryName?: strin
   const fileName = entryName ?? language.fileName.replace('{class}', cls)
   const extension = /\.[^./]+$/.exec(fileName)?.[0]
   const sources = [...others.map((file) => file.name).filter((name) => extension !== undefined && name.endsWith(extension)), fileName]
-  const fill = (argv: string[]) => argv.flatMap((arg) => arg === '{sources}' ? sources : [arg.replace('{class}', cls).replace('{file}', fileName)])
+  const base = fileName.replace(/\.[^./]+$/, '')
+  const fill = (argv: string[]) => argv.flatMap((arg) => arg === '{sources}' ? sources : [arg.replace('{class}', cls).replace('{file}', fileName).replace('{base}', base)])
   return { fileName, compile: language.compile && fill(language.compile), run: fill(language.run) }
 }
 

@@ -90,7 +90,25 @@ const programs: Record<string, Case> = {
   php: { hello: '<?php echo "Hello World!\\n";', echo: '<?php echo fgets(STDIN);', crash: '<?php exit(3);' },
   lua: { hello: 'print("Hello World!")', echo: 'print(io.read())', crash: 'os.exit(3)' },
   perl: { hello: 'print "Hello World!\\n";', echo: 'print scalar <STDIN>;', crash: 'exit 3;' },
-  bash: { hello: 'echo "Hello World!"', echo: 'read line; echo "$line"', crash: 'exit 3' }
+  bash: { hello: 'echo "Hello World!"', echo: 'read line; echo "$line"', crash: 'exit 3' },
+  typescript: {
+    hello: 'const greeting: string = "Hello World!"\nconsole.log(greeting)',
+    echo: 'process.stdin.on("data", (d: Buffer) => process.stdout.write(d))',
+    crash: 'process.exit(3)',
+    broken: 'const x: number = "no"'
+  },
+  kotlin: {
+    hello: 'fun main() { println("Hello World!") }',
+    echo: 'fun main() { println(readLine()) }',
+    crash: 'fun main() { kotlin.system.exitProcess(3) }',
+    broken: 'fun main() { val x: Int = "no" }'
+  },
+  pascal: {
+    hello: "program Hello;\nbegin\n  writeln('Hello World!');\nend.",
+    echo: 'program Echo;\nvar s: string;\nbegin\n  readln(s);\n  writeln(s);\nend.',
+    crash: 'program Crash;\nbegin\n  halt(3);\nend.',
+    broken: "program Broken;\nvar x: integer;\nbegin\n  x := 'no';\nend."
+  }
 }
 
 const execute = async (language: string, code: string, stdin = '') =>
