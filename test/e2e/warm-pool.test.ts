@@ -128,8 +128,9 @@ describe('the warm pool on a real engine', () => {
       expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/execute', '/api/v1/runtimes', '/api/v2/execute', '/api/v2/runtimes', '/healthz', '/readyz', '/metrics']))
       expect(doc.paths['/docs']).toBeUndefined()
       const body = doc.paths['/api/v1/execute'].post.requestBody.content['application/json'].schema
-      expect(body.required).toEqual(['language', 'code'])
-      expect(Object.keys(body.properties)).toEqual(['language', 'version', 'code', 'stdin', 'args', 'limits'])
+      expect(body.required).toEqual(['language'])
+      expect(Object.keys(body.properties)).toEqual(['language', 'version', 'code', 'files', 'stdin', 'args', 'limits'])
+      expect(body.properties.files.items.properties.encoding.anyOf.map((option: { enum?: string[], const?: string }) => option.enum?.[0] ?? option.const)).toEqual(['utf8', 'base64'])
       expect(body.properties.limits.properties.run.properties.timeoutMs.maximum).toBe(15000)
       expect(Object.keys(doc.paths['/api/v1/execute'].post.responses)).toEqual(expect.arrayContaining(['200', '4XX', '5XX']))
     })
