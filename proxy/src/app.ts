@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
+import websocket from '@fastify/websocket'
 import type { Config } from './config'
 import { errorHandler } from './error-handler'
 import { NotFoundError } from './errors'
@@ -10,6 +11,10 @@ import { healthRoutes } from './routes/health'
 import { metricsRoute } from './routes/metrics'
 import { runtimesRoute } from './routes/runtimes'
 import { pistonRoutes } from './routes/piston'
+import { submissionRoutes } from './routes/submissions'
+import { websocketRoute } from './routes/websocket'
+import { runJob } from './execution'
+import { SubmissionQueue, type JobRunner } from './submissions/queue'
 import { Metrics } from './metrics'
 
 export interface AppOptions {
@@ -50,6 +55,27 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
     }, 'request')
   })
   metrics.observePool(pool)
+  let closing = false
+  // A submission waits as long as it takes: a full pool queue or a wait past acquireTimeoutMs sends it
+  // back to the end of the pool's queue rather than failing it.
+  const runSubmission: JobRunner = async (input, onRunning) => {
+    const execution = { language: input.language.name }
+    for (;;) {
+      try {
+        return await runJob(input, { config, pool, metrics }, { log: app.log, execution, gone: () => false, onRunning })
+      } catch (err) {
+        const code = (err as { code?: string }).code
+        if (closing || (code !== 'EXEC_ERR_QUEUE_TIMEOUT' && code !== 'EXEC_ERR_QUEUE_FULL')) throw err
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+    }
+  }
+  const submissions = new SubmissionQueue(config.submissions, runSubmission, {
+    started: (seconds) => metrics.submissionWaitSeconds.observe(seconds),
+    finished: (seconds) => metrics.submissionSeconds.observe(seconds)
+  })
+  metrics.observeSubmissions(submissions)
+  void app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } })
   void app.register(swagger, {
     openapi: {
       info: { title: 'codeexec', description: 'Runs programs in sandboxed warm runners; Piston v2 compatible.', version: '0.1.0' }
@@ -62,11 +88,15 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
     executeRoute(routes, config, pool, metrics)
     runtimesRoute(routes, pool)
     pistonRoutes(routes, config, pool, metrics)
+    submissionRoutes(routes, { config, pool, metrics, submissions })
+    websocketRoute(routes, { config, pool, metrics, submissions })
     docsRoute(routes)
   })
   // Answers finished during shutdown close their connection, or an idle keep-alive would hold the exit back.
-  let closing = false
-  app.addHook('preClose', async () => { closing = true })
+  app.addHook('preClose', async () => {
+    closing = true
+    submissions.close()
+  })
   app.addHook('onSend', async (_request, reply) => {
     if (closing) void reply.header('connection', 'close')
   })

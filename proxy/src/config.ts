@@ -63,7 +63,26 @@ export const ConfigSchema = Type.Object({
     socketPath: Type.String({ minLength: 1, default: '/var/run/docker.sock' }),
     timeoutMs: Type.Integer({ minimum: 1, default: 30000 })
   }, { additionalProperties: false, default: {} }),
-  bodyLimitBytes: Type.Integer({ minimum: 1024, default: 4 * MiB })
+  bodyLimitBytes: Type.Integer({ minimum: 1024, default: 4 * MiB }),
+  submissions: Type.Object({
+    /** Submissions queued (not yet on a runner), every user together; over it is a 429. */
+    maxQueued: Type.Integer({ minimum: 1, default: 1000 }),
+    /** Submissions of one user on a runner, or in the pool's queue for one, at once. */
+    maxRunningPerUser: Type.Integer({ minimum: 1, default: 5 }),
+    /** Submissions of one user queued behind those; over it is a 429. */
+    maxQueuedPerUser: Type.Integer({ minimum: 0, default: 50 }),
+    /** How long a finished submission can be read, and how many are kept at most. */
+    keepFinishedMs: Type.Integer({ minimum: 1000, default: 600000 }),
+    maxFinished: Type.Integer({ minimum: 1, default: 10000 })
+  }, { additionalProperties: false, default: {} }),
+  auth: Type.Object({
+    /** API keys, each mapped to its user id. Without keys the service is single-tenant. */
+    keys: Type.Record(Type.String({ minLength: 16 }), Type.String({ minLength: 1, maxLength: 128 }), { default: {} })
+  }, { additionalProperties: false, default: {} }),
+  websocket: Type.Object({
+    /** A socket whose unsent events pass this many bytes (a client that stopped reading) is closed. */
+    maxBufferedBytes: Type.Integer({ minimum: 64 * 1024, default: 8 * MiB })
+  }, { additionalProperties: false, default: {} })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>

@@ -52,6 +52,18 @@ export interface ExecutionAnswer {
   timing: { queueMs: number, runnerMs: number, totalMs: number }
 }
 
+/** Where a job comes from, for the parts of running it that are not the pool's. */
+export interface JobSource {
+  /** Logs a runner's failure or uncleanliness with the job's context. */
+  log: { warn: (object: object, message: string) => void }
+  /** What the job's log line says of it; filled in as the job goes. */
+  execution: ExecutionLog
+  /** Whether whoever asked has gone while the job waited: the runner then goes back unused. */
+  gone: () => boolean
+  /** Called once a runner has taken the job. */
+  onRunning?: () => void
+}
+
 export interface ExecutionContext {
   config: Config
   pool: ExecutionPool
@@ -60,12 +72,21 @@ export interface ExecutionContext {
   reply: FastifyReply
 }
 
+/** Runs a job for an HTTP request: the request's log line gets the execution, and a client that leaves while it waits costs no runner. */
+export async function runExecution (input: ExecutionInput, { config, pool, metrics, request, reply }: ExecutionContext): Promise<ExecutionAnswer | null> {
+  const execution: ExecutionLog = { language: input.language.name }
+  request.execution = execution
+  let clientGone = false
+  reply.raw.once('close', () => { clientGone = !reply.raw.writableFinished })
+  return await runJob(input, { config, pool, metrics }, { log: request.log, execution, gone: () => clientGone })
+}
+
 /**
  * One job through the pool, shared by every API that runs code: wait for a runner, hand it the job,
- * give the runner back (or have it replaced), count it. Resolves null when the client left while it
+ * give the runner back (or have it replaced), count it. Resolves null when the asker left while it
  * waited; a runner that fails mid-job is an internal_error answer, never a throw.
  */
-export async function runExecution (input: ExecutionInput, { config, pool, metrics, request, reply }: ExecutionContext): Promise<ExecutionAnswer | null> {
+export async function runJob (input: ExecutionInput, { config, pool, metrics }: Pick<ExecutionContext, 'config' | 'pool' | 'metrics'>, source: JobSource): Promise<ExecutionAnswer | null> {
   const started = performance.now()
   const { language, limits } = input
   const job = {
@@ -76,11 +97,7 @@ export async function runExecution (input: ExecutionInput, { config, pool, metri
     args: input.args,
     limits
   }
-  const execution: ExecutionLog = { language: language.name }
-  request.execution = execution
-
-  let clientGone = false
-  reply.raw.once('close', () => { clientGone = !reply.raw.writableFinished })
+  const { execution, log } = source
   let runner
   try {
     runner = await pool.acquire()
@@ -93,11 +110,12 @@ export async function runExecution (input: ExecutionInput, { config, pool, metri
   metrics.waitSeconds.observe(queueMs / 1000)
   execution.queueMs = queueMs
   execution.runner = runner.id
-  if (clientGone) {
-    // The client left while waiting: the runner did nothing and goes straight back.
+  if (source.gone()) {
+    // The asker left while waiting: the runner did nothing and goes straight back.
     pool.giveBack(runner)
     return null
   }
+  source.onRunning?.()
 
   const handedOver = performance.now()
   let result: RunnerResult
@@ -109,7 +127,7 @@ export async function runExecution (input: ExecutionInput, { config, pool, metri
     const code = err instanceof RunnerError ? err.code : (err as { code?: string }).code ?? 'UNKNOWN'
     metrics.upstreamErrors.inc({ code })
     pool.release(runner, TIMEOUT_CODES.has(code) ? 'timed_out' : 'crashed')
-    request.log.warn({ err, runner: runner.id }, 'runner failed during a job; replacing it')
+    log.warn({ err, runner: runner.id }, 'runner failed during a job; replacing it')
     execution.status = 'internal_error'
     metrics.executions.inc({ language: language.name, status: 'internal_error' })
     return {
@@ -123,7 +141,7 @@ export async function runExecution (input: ExecutionInput, { config, pool, metri
     }
   }
   pool.release(runner, result.clean ? 'clean' : 'unclean')
-  if (!result.clean) request.log.warn({ runner: runner.id, problems: result.problems }, 'runner reported itself unclean; replacing it')
+  if (!result.clean) log.warn({ runner: runner.id, problems: result.problems }, 'runner reported itself unclean; replacing it')
   execution.status = result.status
   metrics.executions.inc({ language: language.name, status: result.status })
   metrics.executionSeconds.observe({ language: language.name }, (performance.now() - handedOver) / 1000)

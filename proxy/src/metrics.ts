@@ -18,8 +18,14 @@ export interface PoolObserver {
   runnerRemoved (reason: RemovalReason): void
 }
 
-export type RejectionReason = 'queue_full' | 'queue_timeout' | 'shutting_down'
-const REJECTION_REASONS: RejectionReason[] = ['queue_full', 'queue_timeout', 'shutting_down']
+export type RejectionReason = 'queue_full' | 'queue_timeout' | 'shutting_down' | 'user_cap' | 'submissions_full'
+const REJECTION_REASONS: RejectionReason[] = ['queue_full', 'queue_timeout', 'shutting_down', 'user_cap', 'submissions_full']
+
+/** What the submission queue exposes to metrics, read at scrape time. */
+export interface SubmissionReadings {
+  readonly queued: number
+  readonly running: number
+}
 const REMOVAL_REASONS: RemovalReason[] = ['max_uses', 'unclean', 'crashed', 'timed_out', 'shutdown']
 
 const PREFIX = 'codeexec_'
@@ -82,6 +88,34 @@ export class Metrics implements PoolObserver {
     registers: [this.registry]
   })
 
+  readonly submissionWaitSeconds = new Histogram({
+    name: `${PREFIX}submission_wait_seconds`,
+    help: 'Time from a submission to a runner taking it.',
+    buckets: WAIT_BUCKETS,
+    registers: [this.registry]
+  })
+
+  readonly submissionSeconds = new Histogram({
+    name: `${PREFIX}submission_duration_seconds`,
+    help: 'Time from a submission to its result.',
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry]
+  })
+
+  readonly websocketConnections = new Gauge({
+    name: `${PREFIX}websocket_connections`,
+    help: 'WebSocket connections open now.',
+    registers: [this.registry]
+  })
+
+  readonly websocketsDropped = new Counter({
+    name: `${PREFIX}websockets_dropped_total`,
+    help: 'WebSockets closed because their client stopped reading and their unsent events passed the cap.',
+    registers: [this.registry]
+  })
+
+  private submissions?: SubmissionReadings
+
   readonly upstreamErrors = new Counter({
     name: `${PREFIX}upstream_errors_total`,
     help: 'Errors talking to runner agents, by error code.',
@@ -110,6 +144,18 @@ export class Metrics implements PoolObserver {
       registers: [this.registry],
       collect () { const pool = readings(); if (pool) this.set(read(pool)) }
     })
+    const submissions = () => this.submissions
+    new Gauge({
+      name: `${PREFIX}submissions`,
+      help: 'Submissions by state: queued (waiting for a runner), running.',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect () {
+        const queue = submissions()
+        this.set({ state: 'queued' }, queue?.queued ?? 0)
+        this.set({ state: 'running' }, queue?.running ?? 0)
+      }
+    })
     poolGauge('pool_min_runners', 'Runners the pool keeps at least.', (pool) => pool.min)
     poolGauge('pool_max_runners', 'Runners the pool has at most: its capacity.', (pool) => pool.max)
     poolGauge('requests_waiting', 'Requests waiting for a free runner now.', (pool) => pool.pending)
@@ -123,6 +169,11 @@ export class Metrics implements PoolObserver {
   /** The gauges read this pool's getters at every scrape. */
   observePool (pool: PoolReadings): void {
     this.pool = pool
+  }
+
+  /** The submission gauges read this queue at every scrape. */
+  observeSubmissions (queue: SubmissionReadings): void {
+    this.submissions = queue
   }
 
   runnerStarted (seconds: number): void {

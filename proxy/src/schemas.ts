@@ -12,7 +12,19 @@ export const MAX_FILES = 64
 
 /** The body of POST /api/v1/execute (`code`, or `files` with the entry point first); the maximums come from pool.config.json. */
 export function executeBodySchema (config: Config) {
+  return Type.Object(executeBodyProperties(config), { additionalProperties: false })
+}
+
+/** POST /api/v1/submissions: the execute body plus the user it is for (without API keys). */
+export function submissionBodySchema (config: Config) {
   return Type.Object({
+    ...executeBodyProperties(config),
+    userId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 }))
+  }, { additionalProperties: false })
+}
+
+function executeBodyProperties (config: Config) {
+  return {
     language: Type.String({ minLength: 1, maxLength: 64 }),
     version: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     code: Type.Optional(Type.String()),
@@ -27,10 +39,18 @@ export function executeBodySchema (config: Config) {
       compile: stageLimits(config.limits.max.compile),
       run: stageLimits(config.limits.max.run)
     }, { additionalProperties: false }))
-  }, { additionalProperties: false })
+  }
 }
 
 export type ExecuteBody = Static<ReturnType<typeof executeBodySchema>>
+export type SubmissionBody = Static<ReturnType<typeof submissionBodySchema>>
+
+export const SubmissionResponse = Type.Object({
+  id: Type.String(),
+  state: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('done')]),
+  position: Type.Optional(Type.Integer()),
+  result: Type.Optional(Type.Unsafe<unknown>({}))
+})
 
 const Stage = Type.Union([Type.Null(), Type.Object({
   stdout: Type.String(),

@@ -24,7 +24,12 @@ describe('metrics', () => {
       'codeexec_runner_start_duration_seconds',
       'codeexec_runner_starts_total',
       'codeexec_runners',
-      'codeexec_upstream_errors_total'
+      'codeexec_submission_duration_seconds',
+      'codeexec_submission_wait_seconds',
+      'codeexec_submissions',
+      'codeexec_upstream_errors_total',
+      'codeexec_websocket_connections',
+      'codeexec_websockets_dropped_total'
     ])
     for (const metric of all.values()) {
       if (metric.type === 'counter') expect(metric.name).toMatch(/_total$/)

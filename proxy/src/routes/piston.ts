@@ -5,6 +5,7 @@ import type { StageReport } from '../../../runner/src/job'
 import { findLanguage } from '../../../runner/src/languages'
 import { runtimes } from './runtimes'
 import type { StageLimits } from '../../../runner/src/limits'
+import { apiKeyOf, keysConfigured, userOf } from '../auth'
 import type { Config } from '../config'
 import { toPublicError } from '../error-handler'
 import type { ExecutionPool } from '../execution-pool'
@@ -124,6 +125,7 @@ export function pistonRoutes (app: FastifyInstance, config: Config, pool: Execut
     piston.get('/api/v2/runtimes', async () => runtimes(pool).map(({ language, version, aliases }) => ({ language, version, aliases })))
 
     piston.withTypeProvider<TypeBoxTypeProvider>().post('/api/v2/execute', { schema: { body: PistonExecute } }, async (request, reply) => {
+      if (keysConfigured(config)) userOf(config, apiKeyOf(request.headers), undefined)
       const body = request.body
       const language = findLanguage(body.language)
       if (!language) throw new PistonError(`${body.language}-${body.version ?? '*'} runtime is unknown`)

@@ -1,0 +1,35 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import type { Config } from './config'
+import { ForbiddenError, MissingFieldError, UnauthorizedError } from './errors'
+
+/** Whether API keys are configured: without them the service is single-tenant. */
+export function keysConfigured (config: Config): boolean {
+  return Object.keys(config.auth.keys).length > 0
+}
+
+/** The API key a request carries: `x-api-key`, `authorization: Bearer <key>`, or (WebSockets) `?apiKey=`. */
+export function apiKeyOf (headers: IncomingHttpHeaders, query?: Record<string, unknown>): string | undefined {
+  const header = headers['x-api-key']
+  if (typeof header === 'string' && header !== '') return header
+  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')
+  if (bearer) return bearer[1]
+  return typeof query?.apiKey === 'string' && query.apiKey !== '' ? query.apiKey : undefined
+}
+
+/**
+ * The user a request acts for. With keys configured it is the key's (a `userId` the request names must be
+ * that one); without, it is the `userId` the request names, `fallback` when it names none (undefined:
+ * required).
+ */
+export function userOf (config: Config, key: string | undefined, named: string | undefined, fallback?: string): string {
+  if (keysConfigured(config)) {
+    if (key === undefined) throw new UnauthorizedError('an API key is required: send it as x-api-key or Authorization: Bearer (?apiKey= on the WebSocket)')
+    const user = Object.hasOwn(config.auth.keys, key) ? config.auth.keys[key] : undefined
+    if (user === undefined) throw new UnauthorizedError('the API key is not known')
+    if (named !== undefined && named !== user) throw new ForbiddenError(`userId ${JSON.stringify(named)} is not the user of this API key`)
+    return user
+  }
+  const user = named ?? fallback
+  if (user === undefined) throw new MissingFieldError('userId')
+  return user
+}

@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto'
+import type { ExecutionAnswer, ExecutionInput } from '../execution'
+
+export type SubmissionState = 'queued' | 'running' | 'done'
+
+/** What GET /api/v1/submissions/:id answers. */
+export interface SubmissionView {
+  id: string
+  state: SubmissionState
+  /** 1 + how many queued submissions (of every user) were submitted before this one; only while queued. */
+  position?: number
+  result?: ExecutionAnswer
+}
+
+/** What a user's WebSockets receive about their submissions, in order. */
+export type SubmissionEvent =
+  | { type: 'queued', id: string, position: number }
+  | { type: 'running', id: string }
+  | { type: 'done', id: string, result: ExecutionAnswer }
+
+export interface SubmissionLimits {
+  /** Submissions queued (not yet on a runner), every user together. */
+  maxQueued: number
+  /** Submissions of one user on a runner, or waiting for one in the pool, at once. */
+  maxRunningPerUser: number
+  /** Submissions of one user queued behind those. */
+  maxQueuedPerUser: number
+  /** How long a finished submission is kept for GET, and how many at most. */
+  keepFinishedMs: number
+  maxFinished: number
+}
+
+interface Submission {
+  id: string
+  userId: string
+  state: SubmissionState
+  seq: number
+  submittedAt: number
+  finishedAt?: number
+  input?: ExecutionInput
+  result?: ExecutionAnswer
+}
+
+/** Why a submission was refused; each is a 429 with Retry-After. */
+export class SubmissionRejected extends Error {
+  constructor (readonly reason: 'user_cap' | 'submissions_full', message: string) {
+    super(message)
+  }
+}
+
+/** Runs a submission's job; resolves with its answer (null only if it never ran). */
+export type JobRunner = (input: ExecutionInput, onRunning: () => void) => Promise<ExecutionAnswer | null>
+
+export interface SubmissionObserver {
+  started (waitSeconds: number): void
+  finished (totalSeconds: number): void
+}
+
+/**
+ * The submission queue: bounded as a whole and per user. A user's submissions go to the pool a few at a
+ * time (maxRunningPerUser), where they wait in the same FIFO as synchronous executes; the rest wait here,
+ * so one user cannot fill the pool's queue. Finished submissions are kept for a while, then forgotten.
+ * Everything lives in this process: a restart loses it.
+ */
+export class SubmissionQueue {
+  private readonly submissions = new Map<string, Submission>()
+  private readonly waiting = new Map<string, Submission[]>()
+  private readonly active = new Map<string, number>()
+  private readonly finished: string[] = []
+  private readonly listeners = new Map<string, Set<(event: SubmissionEvent) => void>>()
+  private queuedCount = 0
+  private runningCount = 0
+  private seq = 0
+  private closed = false
+  private readonly sweeper: NodeJS.Timeout
+
+  constructor (private readonly limits: SubmissionLimits, private readonly run: JobRunner, private readonly observer?: SubmissionObserver) {
+    this.sweeper = setInterval(() => this.forgetExpired(), Math.min(limits.keepFinishedMs, 60000))
+    this.sweeper.unref()
+  }
+
+  /** Queues a job for `userId`; throws SubmissionRejected when a cap is reached. */
+  submit (userId: string, input: ExecutionInput): SubmissionView {
+    if (this.closed) throw new SubmissionRejected('submissions_full', 'the service is shutting down')
+    const line = this.waiting.get(userId) ?? []
+    const canStart = (this.active.get(userId) ?? 0) < this.limits.maxRunningPerUser
+    if (!canStart && line.length >= this.limits.maxQueuedPerUser) {
+      throw new SubmissionRejected('user_cap', `user ${JSON.stringify(userId)} has ${this.limits.maxRunningPerUser} submissions running and ${line.length} queued, the most one user may; retry later`)
+    }
+    if (this.queuedCount >= this.limits.maxQueued) {
+      throw new SubmissionRejected('submissions_full', `${this.queuedCount} submissions are queued, the most the service takes; retry later`)
+    }
+    const submission: Submission = { id: randomBytes(16).toString('base64url'), userId, state: 'queued', seq: ++this.seq, submittedAt: performance.now(), input }
+    this.submissions.set(submission.id, submission)
+    this.queuedCount++
+    const position = this.positionOf(submission)
+    this.emit(userId, { type: 'queued', id: submission.id, position })
+    if (canStart) this.start(submission)
+    else {
+      line.push(submission)
+      this.waiting.set(userId, line)
+    }
+    return { id: submission.id, state: 'queued', position }
+  }
+
+  /** The submission as its user may see it; undefined when unknown, forgotten, or another user's. */
+  get (id: string, userId?: string): SubmissionView | undefined {
+    const submission = this.submissions.get(id)
+    if (!submission || (userId !== undefined && submission.userId !== userId)) return undefined
+    if (submission.state === 'queued') return { id, state: 'queued', position: this.positionOf(submission) }
+    if (submission.state === 'running') return { id, state: 'running' }
+    return { id, state: 'done', result: submission.result }
+  }
+
+  /** Every event of `userId`'s submissions from now on, until the returned function is called. */
+  subscribe (userId: string, listener: (event: SubmissionEvent) => void): () => void {
+    const set = this.listeners.get(userId) ?? new Set()
+    set.add(listener)
+    this.listeners.set(userId, set)
+    return () => {
+      set.delete(listener)
+      if (set.size === 0) this.listeners.delete(userId)
+    }
+  }
+
+  get queued (): number { return this.queuedCount }
+  get running (): number { return this.runningCount }
+
+  /** Takes no more submissions; those queued here end as internal errors, those on the pool finish. */
+  close (): void {
+    this.closed = true
+    clearInterval(this.sweeper)
+    for (const line of this.waiting.values()) {
+      for (const submission of line) {
+        this.queuedCount--
+        this.finish(submission, {
+          language: submission.input?.language.name ?? '', version: '', status: 'internal_error', compile: null, run: null,
+          message: 'the service shut down before this submission ran', timing: { queueMs: 0, runnerMs: 0, totalMs: 0 }
+        })
+      }
+    }
+    this.waiting.clear()
+  }
+
+  private positionOf (submission: Submission): number {
+    let ahead = 0
+    for (const other of this.submissions.values()) {
+      if (other.state === 'queued' && other.seq < submission.seq) ahead++
+    }
+    return ahead + 1
+  }
+
+  private start (submission: Submission): void {
+    const { userId } = submission
+    this.active.set(userId, (this.active.get(userId) ?? 0) + 1)
+    const input = submission.input!
+    submission.input = undefined
+    const onRunning = () => {
+      submission.state = 'running'
+      this.queuedCount--
+      this.runningCount++
+      this.observer?.started((performance.now() - submission.submittedAt) / 1000)
+      this.emit(userId, { type: 'running', id: submission.id })
+    }
+    this.run(input, onRunning).then((answer) => answer, (err: Error) => ({
+      language: input.language.name, version: '', status: 'internal_error', compile: null, run: null,
+      message: `the submission could not run: ${err.message}`, timing: { queueMs: 0, runnerMs: 0, totalMs: 0 }
+    } satisfies ExecutionAnswer)).then((answer) => {
+      if (submission.state === 'queued') this.queuedCount--
+      else this.runningCount--
+      this.finish(submission, answer ?? {
+        language: input.language.name, version: '', status: 'internal_error', compile: null, run: null,
+        message: 'the submission did not run', timing: { queueMs: 0, runnerMs: 0, totalMs: 0 }
+      })
+      const left = (this.active.get(userId) ?? 1) - 1
+      if (left > 0) this.active.set(userId, left)
+      else this.active.delete(userId)
+      const line = this.waiting.get(userId)
+      const next = line?.shift()
+      if (line && line.length === 0) this.waiting.delete(userId)
+      if (next) this.start(next)
+    })
+  }
+
+  private finish (submission: Submission, result: ExecutionAnswer): void {
+    submission.state = 'done'
+    submission.result = result
+    submission.finishedAt = Date.now()
+    this.observer?.finished((performance.now() - submission.submittedAt) / 1000)
+    this.finished.push(submission.id)
+    while (this.finished.length > this.limits.maxFinished) this.submissions.delete(this.finished.shift()!)
+    this.emit(submission.userId, { type: 'done', id: submission.id, result })
+  }
+
+  private forgetExpired (): void {
+    const before = Date.now() - this.limits.keepFinishedMs
+    while (this.finished.length > 0) {
+      const oldest = this.submissions.get(this.finished[0])
+      if (oldest && (oldest.finishedAt ?? 0) > before) break
+      this.submissions.delete(this.finished.shift()!)
+    }
+  }
+
+  private emit (userId: string, event: SubmissionEvent): void {
+    for (const listener of this.listeners.get(userId) ?? []) listener(event)
+  }
+}
