@@ -22,9 +22,9 @@ function requestsFor (workload: Workload, concurrency: number, scenario: string)
   if (scenario === 'cold') return concurrency === 1 ? 15 : 90
   const slow = workload.language !== 'python'
   if (concurrency === 1) return slow ? 40 : 100
-  // Eight rounds of the slow programs (node, C) rather than four: with four, the last round's stragglers
-  // swung their throughput by 10% from run to run.
-  return slow ? 8 * concurrency : 10 * concurrency
+  // Eight rounds of the slow programs (node, C) and twenty of python rather than four and ten: with fewer,
+  // a run lasted 3 to 10 s and its throughput swung by 10% from run to run.
+  return slow ? 8 * concurrency : 20 * concurrency
 }
 
 interface Row {
@@ -161,25 +161,24 @@ async function main (): Promise<void> {
   const log = (message: string) => process.stderr.write(`[bench] ${message}\n`)
   const imageNode = await imageNodeRoot(RUNNER_IMAGE)
 
-  for (const workload of workloads) {
-    for (const concurrency of [1, 45]) {
-      const requests = requestsFor(workload, concurrency, 'floor')
-      log(`floor ${workload.name} c=${concurrency} n=${requests}`)
-      rows.push(floorRow(workload, concurrency, await runFloor(workload, concurrency, requests, imageNode)))
-    }
-  }
-
   log(`warm: filling a pool of ${POOL}`)
   const warm = await startProxy({ poolName: 'bench-warm', pool: { min: POOL, max: POOL, acquireTimeoutMs: 120000, maxWaitingRequests: 10000 } }, PORT)
   await new Promise((resolve) => setTimeout(resolve, 2000))
   const idle = await idleMemoryPerRunner('bench-warm')
   const overheads: number[] = []
   try {
+    // Each floor run is followed at once by its warm run, so that the pair sees the same machine: on a
+    // shared host, minutes apart, the floor alone moved by 20%. The idle pool meanwhile uses no CPU.
     for (const workload of workloads) {
-      for (const concurrency of [1, 45, 90]) {
+      for (const concurrency of [1, 45]) {
+        const requests = requestsFor(workload, concurrency, 'floor')
+        log(`floor ${workload.name} c=${concurrency} n=${requests}`)
+        rows.push(floorRow(workload, concurrency, await runFloor(workload, concurrency, requests, imageNode)))
         log(`warm ${workload.name} c=${concurrency}`)
         rows.push(await loadRun(warm.base, 'warm', workload, concurrency, concurrency === 1 ? overheads : []))
       }
+      log(`warm ${workload.name} c=90`)
+      rows.push(await loadRun(warm.base, 'warm', workload, 90, []))
     }
   } finally {
     await warm.stop()
@@ -198,6 +197,8 @@ async function main (): Promise<void> {
     await cold.stop()
   }
 
+  const order = ['floor', 'warm', 'cold']
+  rows.sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario))
   const find = (scenario: string, workload: string, concurrency: number) => findRow(rows, scenario, workload, concurrency)!
   const floorPy = find('floor', 'python hello', 1)
   const warmPy = find('warm', 'python hello', 1)
