@@ -13,7 +13,7 @@ import { runtimesRoute } from './routes/runtimes'
 import { pistonRoutes } from './routes/piston'
 import { submissionRoutes } from './routes/submissions'
 import { websocketRoute } from './routes/websocket'
-import { runJob } from './execution'
+import { runJob, v1Answer } from './execution'
 import { SubmissionQueue, type JobRunner } from './submissions/queue'
 import { Metrics } from './metrics'
 
@@ -62,7 +62,8 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
     const execution = { language: input.language.name }
     for (;;) {
       try {
-        return await runJob(input, { config, pool, metrics }, { log: app.log, execution, gone: () => false, onRunning })
+        const answer = await runJob(input, { config, pool, metrics }, { log: app.log, execution, gone: () => false, onRunning })
+        return answer && v1Answer(answer)
       } catch (err) {
         const code = (err as { code?: string }).code
         if (closing || (code !== 'EXEC_ERR_QUEUE_TIMEOUT' && code !== 'EXEC_ERR_QUEUE_FULL')) throw err

@@ -64,6 +64,16 @@ export interface JobSource {
   onRunning?: () => void
 }
 
+/** An answer as /api/v1 gives it: each stage without `output` (the interleaved stream, Piston's). */
+export function v1Answer (answer: ExecutionAnswer): ExecutionAnswer {
+  const stage = (report: StageReport | null) => {
+    if (report === null) return null
+    const { output: _output, ...rest } = report
+    return rest as StageReport
+  }
+  return { ...answer, compile: stage(answer.compile), run: stage(answer.run) }
+}
+
 export interface ExecutionContext {
   config: Config
   pool: ExecutionPool

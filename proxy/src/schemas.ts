@@ -45,12 +45,7 @@ function executeBodyProperties (config: Config) {
 export type ExecuteBody = Static<ReturnType<typeof executeBodySchema>>
 export type SubmissionBody = Static<ReturnType<typeof submissionBodySchema>>
 
-export const SubmissionResponse = Type.Object({
-  id: Type.String(),
-  state: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('done')]),
-  position: Type.Optional(Type.Integer()),
-  result: Type.Optional(Type.Unsafe<unknown>({}))
-})
+
 
 const Stage = Type.Union([Type.Null(), Type.Object({
   stdout: Type.String(),
@@ -76,6 +71,13 @@ export const ExecuteResponse = Type.Object({
     runnerMs: Type.Number(),
     totalMs: Type.Number()
   })
+})
+
+export const SubmissionResponse = Type.Object({
+  id: Type.String(),
+  state: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('done')]),
+  position: Type.Optional(Type.Integer()),
+  result: Type.Optional(ExecuteResponse)
 })
 
 export const ErrorResponse = Type.Object({

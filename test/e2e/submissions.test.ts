@@ -53,6 +53,10 @@ describe('submissions without API keys (single-tenant)', () => {
     expect(body).toEqual({ id: expect.stringMatching(/^[\w-]{22}$/), state: 'queued', position: expect.any(Number) })
     const view = await resultOf(base, body.id)
     expect(view).toMatchObject({ id: body.id, state: 'done', result: { language: 'python', status: 'ok', run: { stdout: 'hello\n' }, timing: expect.any(Object) } })
+    // Exactly execute's shape: no stage has Piston's interleaved `output`.
+    const direct = await post(base, '/api/v1/execute', { language: 'python', code: 'print(input()[::-1])', stdin: 'olleh' })
+    expect(Object.keys(view.result).sort()).toEqual(Object.keys(direct.body).sort())
+    expect(Object.keys(view.result.run).sort()).toEqual(Object.keys(direct.body.run).sort())
     expect((await get(base, '/api/v1/submissions/no-such-id')).body.error.code).toBe('EXEC_ERR_SUBMISSION_NOT_FOUND')
     expect((await post(base, '/api/v1/submissions', { language: 'python', code: '' })).body.error).toEqual({ code: 'EXEC_ERR_MISSING_FIELD', message: 'userId is required' })
   })
@@ -86,6 +90,7 @@ describe('submissions without API keys (single-tenant)', () => {
     expect(client.messages.find((m) => m.type === 'submitted')).toEqual({ type: 'submitted', ref: 'r1', id, position: expect.any(Number) })
     expect(client.messages.every((m) => m.id === id)).toBe(true)
     expect(client.messages[3].result).toMatchObject({ status: 'ok', run: { stdout: '42\n' } })
+    expect(client.messages[3].result.run).not.toHaveProperty('output')
 
     client.socket.send(JSON.stringify({ type: 'submit', ref: 'r2', language: 'cobol', code: '' }))
     client.socket.send('not json')
