@@ -58,11 +58,11 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
   let closing = false
   // A submission waits as long as it takes: a full pool queue or a wait past acquireTimeoutMs sends it
   // back to the end of the pool's queue rather than failing it.
-  const runSubmission: JobRunner = async (input, onRunning) => {
+  const runSubmission: JobRunner = async (input, onRunning, onOutput) => {
     const execution = { language: input.language.name }
     for (;;) {
       try {
-        const answer = await runJob(input, { config, pool, metrics }, { log: app.log, execution, gone: () => false, onRunning })
+        const answer = await runJob(input, { config, pool, metrics }, { log: app.log, execution, gone: () => false, onRunning, onOutput })
         return answer && v1Answer(answer)
       } catch (err) {
         const code = (err as { code?: string }).code

@@ -5,7 +5,7 @@ import type { Config } from './config'
 import type { ExecutionPool } from './execution-pool'
 import { containerMemoryBytes, runnerDeadlineMs, type EffectiveLimits } from './limits'
 import type { Metrics, RejectionReason } from './metrics'
-import { RunnerError, type RunnerResult } from './pool/runner'
+import { RunnerError, type OutputHandler, type RunnerResult } from './pool/runner'
 
 const sinceMs = (start: number) => Math.round((performance.now() - start) * 100) / 100
 
@@ -62,6 +62,8 @@ export interface JobSource {
   gone: () => boolean
   /** Called once a runner has taken the job. */
   onRunning?: () => void
+  /** Called with the program's output as it is produced; the job is then streamed from the runner. */
+  onOutput?: OutputHandler
 }
 
 /** An answer as /api/v1 gives it: each stage without `output` (the interleaved stream, Piston's). */
@@ -131,7 +133,7 @@ export async function runJob (input: ExecutionInput, { config, pool, metrics }: 
   let result: RunnerResult
   try {
     await pool.fit(runner, containerMemoryBytes(config, limits))
-    result = await runner.execute(job, input.stdin, runnerDeadlineMs(limits, language.compile !== undefined))
+    result = await runner.execute(job, input.stdin, runnerDeadlineMs(limits, language.compile !== undefined), source.onOutput)
   } catch (err) {
     // The runner died or hung mid-job, most likely by the program's doing: a result, not an HTTP error.
     const code = err instanceof RunnerError ? err.code : (err as { code?: string }).code ?? 'UNKNOWN'

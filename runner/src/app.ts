@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AgentConfig } from './config'
-import { runJob, type JobRequest } from './job'
+import { StringDecoder } from 'node:string_decoder'
+import { runJob, type JobRequest, type JobResult, type OutputListener } from './job'
 import { decodeJob, JOB_CONTENT_TYPE } from './job-wire'
 import { findLanguage, languages } from './languages'
 import { LIMIT_NAMES } from './limits'
@@ -64,6 +65,7 @@ export function parseJob (header: string): JobRequest {
       typeof file.name === 'string' && typeof file.content === 'string' && [undefined, 'utf8', 'base64'].includes(file.encoding)))) {
     throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'files must be an array of {name, content, encoding: utf8 | base64}')
   }
+  if (job.stream !== undefined && typeof job.stream !== 'boolean') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'stream must be a boolean')
   if (job.args !== undefined && !(Array.isArray(job.args) && job.args.every((arg) => typeof arg === 'string'))) {
     throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'args must be an array of strings')
   }
@@ -72,6 +74,23 @@ export function parseJob (header: string): JobRequest {
     throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', `limits.compile and limits.run may hold only ${LIMIT_NAMES.join(', ')}, each a positive integer`)
   }
   return job
+}
+
+/**
+ * A streamed job's answer, NDJSON: {"type": "output", "stage", "stream", "data"} for each read of the
+ * program's output as it happens (UTF-8 split across reads is joined first), then {"type": "result", ...}.
+ */
+async function runStreamed (res: ServerResponse, run: (onOutput: OutputListener) => Promise<JobResult>): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+  const decoders = new Map<string, StringDecoder>()
+  const result = await run((stage, stream, chunk) => {
+    const key = `${stage} ${stream}`
+    let decoder = decoders.get(key)
+    if (!decoder) decoders.set(key, decoder = new StringDecoder('utf8'))
+    const data = decoder.write(chunk)
+    if (data !== '') res.write(JSON.stringify({ type: 'output', stage, stream, data }) + '\n')
+  })
+  res.end(JSON.stringify({ type: 'result', ...result }) + '\n')
 }
 
 export interface Agent {
@@ -112,10 +131,16 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
       if (!language) {
         throw new RequestError(400, 'RUNNER_ERR_UNKNOWN_LANGUAGE', `language ${JSON.stringify(job.language)} is not supported`)
       }
-      const result = await runJob(job, body.stdin, language, versions[language.name] ?? 'unknown', config, launcher)
-      send(res, 200, result)
+      const version = versions[language.name] ?? 'unknown'
+      if (job.stream) {
+        await runStreamed(res, (onOutput) => runJob(job, body.stdin, language, version, config, launcher, onOutput))
+        return
+      }
+      send(res, 200, await runJob(job, body.stdin, language, version, config, launcher))
     } catch (err) {
-      if (err instanceof RequestError) {
+      if (res.headersSent) {
+        res.end(JSON.stringify({ type: 'result', error: { code: 'RUNNER_ERR_INTERNAL', message: (err as Error).message } }) + '\n')
+      } else if (err instanceof RequestError) {
         send(res, err.statusCode, { error: { code: err.code, message: err.message } })
       } else {
         send(res, 500, { error: { code: 'RUNNER_ERR_INTERNAL', message: (err as Error).message } })

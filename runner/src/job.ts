@@ -25,7 +25,12 @@ export interface JobRequest {
   files?: JobFile[]
   args?: string[]
   limits?: { compile?: Partial<StageLimits>, run?: Partial<StageLimits> }
+  /** Answer as NDJSON: the output of each stage as it is read, then the result (see app.ts). */
+  stream?: boolean
 }
+
+/** Output of a streamed job as it is read. */
+export type OutputListener = (stage: StageName, stream: 'stdout' | 'stderr', chunk: Buffer) => void
 
 export type JobStatus = 'ok' | 'compile_error' | 'runtime_error' | 'timeout' | 'memory_limit' | 'output_limit' | 'internal_error'
 
@@ -85,7 +90,7 @@ export function stageLimits (config: AgentConfig, language: Language, job: JobRe
  * One job from scratch dir to clean report. Cleanup runs whatever happened before it: the launcher does it
  * in the same answer as the last stage, or on its own when the job ended early.
  */
-export async function runJob (job: JobRequest, stdin: Buffer[], language: Language, version: string, config: AgentConfig, launcher: Launcher): Promise<JobResult> {
+export async function runJob (job: JobRequest, stdin: Buffer[], language: Language, version: string, config: AgentConfig, launcher: Launcher, onOutput?: OutputListener): Promise<JobResult> {
   const started = process.hrtime.bigint()
   const dir = join(config.scratchRoot, `job-${process.pid}-${++jobCounter}`)
   const env = { PATH: PROGRAM_PATH, HOME: dir, LANG: 'C.UTF-8', TMPDIR: '/tmp' }
@@ -107,13 +112,13 @@ export async function runJob (job: JobRequest, stdin: Buffer[], language: Langua
     }
 
     if (commands.compile) {
-      const result = await runStage({ ...stage, argv: commands.compile, stdin: [], limits: limits.compile })
+      const result = await runStage({ ...stage, argv: commands.compile, stdin: [], limits: limits.compile, onOutput: onOutput && ((stream, chunk) => onOutput('compile', stream, chunk)) })
       status = stageStatus(result, 'compile_error')
       compile = report(result, status)
       if (result.failed) message = result.failed
     }
     if (status === 'ok') {
-      const result = await runStage({ ...stage, argv: [...commands.run, ...(job.args ?? [])], stdin, limits: limits.run, cleanUp: true })
+      const result = await runStage({ ...stage, argv: [...commands.run, ...(job.args ?? [])], stdin, limits: limits.run, cleanUp: true, onOutput: onOutput && ((stream, chunk) => onOutput('run', stream, chunk)) })
       problems = result.cleanup
       status = stageStatus(result, 'runtime_error')
       run = report(result, status)

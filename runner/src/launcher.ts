@@ -16,6 +16,8 @@ export interface LaunchRequest {
   outputBytes: number
   /** Clean up after the uid right after the stage, in the same answer (see `clean`). */
   cleanUp?: boolean
+  /** Have each read of the program's output sent at once, for a job whose output is streamed. */
+  stream?: boolean
 }
 
 export interface LaunchCallbacks {
@@ -37,7 +39,7 @@ export function encodeLaunch (request: LaunchRequest): Buffer[] {
   const block = Buffer.from([request.cwd, String(request.argv.length), ...request.argv, String(env.length), ...env].join('\0') + '\0')
   const stdinLength = request.stdin.reduce((sum, chunk) => sum + chunk.length, 0)
   const header = `J ${request.uid} ${request.gid} ${request.cpuTimeMs} ${request.memoryBytes} ${request.processes} ` +
-    `${request.fileSizeBytes} ${request.openFiles} ${request.outputBytes} ${block.length} ${stdinLength} ${request.cleanUp ? 1 : 0}\n`
+    `${request.fileSizeBytes} ${request.openFiles} ${request.outputBytes} ${block.length} ${stdinLength} ${request.cleanUp ? 1 : 0} ${request.stream ? 1 : 0}\n`
   return [Buffer.concat([Buffer.from(header), block]), ...request.stdin]
 }
 

@@ -14,10 +14,11 @@
 // Usage: sandbox-exec [dir...]: the directories that cleanup empties (the scratch root, /tmp, /dev/shm...).
 //
 // Protocol, on stdin (one request at a time):
-//   J uid gid cpu_ms memory_bytes nproc fsize nofile output_bytes block_len stdin_len clean\n
+//   J uid gid cpu_ms memory_bytes nproc fsize nofile output_bytes block_len stdin_len clean stream\n
 //   block: cwd\0 argc\0 arg\0... envc\0 env\0...      (block_len bytes)
 //   stdin: the program's standard input              (stdin_len bytes)
 //   clean: 1 to clean up (as C does) right after the stage, in the same answer
+//   stream: 1 to write each read of the program's output at once, rather than at the end
 //   C uid gid\n: clean up after the uid: kill all its processes, remove its System V IPC objects, empty
 //   every dir
 // On stdout, frames of 1 tag byte, a 4-byte little-endian length, and the payload:
@@ -60,7 +61,7 @@
 #define DRAIN_MS 500
 
 struct job {
-  long long uid, gid, cpu_ms, memory_bytes, nproc, fsize, nofile, output_bytes, clean;
+  long long uid, gid, cpu_ms, memory_bytes, nproc, fsize, nofile, output_bytes, clean, stream;
   char *block;
   size_t block_len;
   char *input;
@@ -602,6 +603,8 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
       } else {
         frame(s == 0 ? 'o' : 'e', buffer, (size_t)got);
         sizes[s] += got;
+        // A streamed job's output goes to the agent as it is read.
+        if (job->stream) flush_frames();
       }
     }
   }
@@ -662,8 +665,8 @@ int main(int argc, char **argv) {
       continue;
     }
     unsigned long long block_len = 0, input_len = 0;
-    if (sscanf(line, "J %lld %lld %lld %lld %lld %lld %lld %lld %llu %llu %lld", &job.uid, &job.gid, &job.cpu_ms,
-               &job.memory_bytes, &job.nproc, &job.fsize, &job.nofile, &job.output_bytes, &block_len, &input_len, &job.clean) != 11 ||
+    if (sscanf(line, "J %lld %lld %lld %lld %lld %lld %lld %lld %llu %llu %lld %lld", &job.uid, &job.gid, &job.cpu_ms,
+               &job.memory_bytes, &job.nproc, &job.fsize, &job.nofile, &job.output_bytes, &block_len, &input_len, &job.clean, &job.stream) != 12 ||
         job.uid <= 0 || job.gid <= 0 || block_len > (64u << 20) || input_len > (1024ull << 20)) {
       return 2;
     }

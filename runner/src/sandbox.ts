@@ -16,6 +16,8 @@ export interface StageOptions {
   oomControlPath: string
   /** Have the launcher clean up after the uid once the stage is over (the job's last stage). */
   cleanUp?: boolean
+  /** Called with the program's output as it is read, for a streamed job. */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void
 }
 
 export interface StageResult {
@@ -108,11 +110,13 @@ export function runStage (options: StageOptions): Promise<StageResult> {
       fileSizeBytes: limits.fileSizeBytes,
       openFiles: limits.openFiles,
       outputBytes: limits.outputBytes,
-      cleanUp: options.cleanUp
+      cleanUp: options.cleanUp,
+      stream: options.onOutput !== undefined
     }, {
       output: (stream, chunk) => {
         output[stream].push(chunk)
         interleaved.push(chunk)
+        options.onOutput?.(stream, chunk)
       },
       done: (line) => {
         clearTimeout(timer)

@@ -86,11 +86,12 @@ describe('submissions without API keys (single-tenant)', () => {
     client.socket.send(JSON.stringify({ type: 'submit', ref: 'r1', language: 'python', code: 'print(6 * 7)' }))
     await waitFor('done', () => client.messages.some((m) => m.type === 'done'))
     const id = client.messages.find((m) => m.type === 'submitted').id
-    expect(client.messages.map((m) => m.type)).toEqual(['queued', 'submitted', 'running', 'done'])
+    expect(client.messages.map((m) => m.type)).toEqual(['queued', 'submitted', 'running', 'stdout', 'done'])
+    expect(client.messages[3]).toEqual({ type: 'stdout', id, stage: 'run', data: '42\n' })
     expect(client.messages.find((m) => m.type === 'submitted')).toEqual({ type: 'submitted', ref: 'r1', id, position: expect.any(Number) })
     expect(client.messages.every((m) => m.id === id)).toBe(true)
-    expect(client.messages[3].result).toMatchObject({ status: 'ok', run: { stdout: '42\n' } })
-    expect(client.messages[3].result.run).not.toHaveProperty('output')
+    expect(client.messages[4].result).toMatchObject({ status: 'ok', run: { stdout: '42\n' } })
+    expect(client.messages[4].result.run).not.toHaveProperty('output')
 
     client.socket.send(JSON.stringify({ type: 'submit', ref: 'r2', language: 'cobol', code: '' }))
     client.socket.send('not json')
@@ -100,6 +101,24 @@ describe('submissions without API keys (single-tenant)', () => {
     expect(errors[1].error.code).toBe('EXEC_ERR_INVALID_JSON')
     client.socket.close()
     await client.closed
+  })
+
+  test('output arrives over the WebSocket line by line as the program prints it, before the program ends', async () => {
+    const client = await connect(base, 'userId=streamer')
+    const arrivals: Array<{ type: string, data?: string, at: number }> = []
+    client.socket.on('message', (raw) => {
+      const message = JSON.parse(raw.toString())
+      arrivals.push({ type: message.type, data: message.data, at: performance.now() })
+    })
+    client.socket.send(JSON.stringify({ type: 'submit', language: 'python', code: 'import time\nfor i in range(5):\n    print("line", i, flush=True)\n    time.sleep(0.1)' }))
+    await waitFor('done', () => arrivals.some((arrival) => arrival.type === 'done'))
+    const lines = arrivals.filter((arrival) => arrival.type === 'stdout')
+    expect(lines.map((arrival) => arrival.data).join('')).toBe('line 0\nline 1\nline 2\nline 3\nline 4\n')
+    // A pipe may join two writes into one read, never all five 100 ms apart.
+    expect(lines.length).toBeGreaterThanOrEqual(4)
+    expect(lines[lines.length - 1].at - lines[0].at).toBeGreaterThan(300)
+    expect(arrivals.find((arrival) => arrival.type === 'done')!.at - lines[0].at).toBeGreaterThan(300)
+    client.socket.close()
   })
 
   test('a client that disconnects mid-run leaves the pool full, and its submission finishes', async () => {
@@ -138,8 +157,9 @@ describe('submissions without API keys (single-tenant)', () => {
       expect(submitted.map((m) => m.ref).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
       for (const { id, ref } of submitted) {
         const events = client.messages.filter((m) => m.id === id && m.type !== 'submitted')
-        expect(events.map((m) => m.type)).toEqual(['queued', 'running', 'done'])
-        expect(events[2].result.run.stdout).toBe(`${u * 100 + ref}\n`)
+        expect(events.map((m) => m.type)).toEqual(['queued', 'running', 'stdout', 'done'])
+        expect(events[2].data).toBe(`${u * 100 + ref}\n`)
+        expect(events[3].result.run.stdout).toBe(`${u * 100 + ref}\n`)
       }
       client.socket.close()
     }
@@ -171,6 +191,38 @@ describe('submission metrics', () => {
   })
 })
 
+describe('a WebSocket client that stops reading', () => {
+  const { app, pool, metrics } = appWith('e2e-submissions-slow', {
+    websocket: { maxBufferedBytes: 1024 * 1024 },
+    limits: { max: { run: { outputBytes: 64 * 1024 * 1024 } } },
+    // The agent holds a result's output several times over (pieces, joined, as JSON): room for 50 MB of it.
+    runner: { agentReserveBytes: 1024 * 1024 * 1024 }
+  })
+  let base = ''
+  beforeAll(async () => { base = await listenAndFill(app, pool, 3) })
+  afterAll(async () => { await app.close() })
+
+  test('is cut off (1013) while its program prints 50 MB, instead of its events piling up in the proxy; the program runs to the end', async () => {
+    const client = await connect(base, 'userId=sleepy')
+    const code = 'import sys\nline = "x" * 65535 + "\\n"\nfor _ in range(800):\n    sys.stdout.write(line)'
+    client.socket.send(JSON.stringify({ type: 'submit', language: 'python', code, limits: { run: { outputBytes: 60 * 1024 * 1024, timeoutMs: 15000 } } }))
+    await waitFor('submitted', () => client.messages.some((m) => m.type === 'submitted'))
+    const id = client.messages.find((m) => m.type === 'submitted').id
+    client.socket.pause()
+    // The proxy gives up on the socket once a megabyte waits unread, long before the program is done...
+    await waitFor('the socket dropped', async () => /^codeexec_websockets_dropped_total 1$/m.test(await metrics.registry.getSingleMetricAsString('codeexec_websockets_dropped_total')))
+    expect(client.messages.some((m) => m.type === 'done')).toBe(false)
+    // ...and a client that reads again finds what was buffered, then the close, and no more.
+    client.socket.resume()
+    expect(await client.closed).toBe(1013)
+    expect(client.messages.some((m) => m.type === 'done')).toBe(false)
+    const view = await resultOf(base, id)
+    expect(view.result.status).toBe('ok')
+    expect(view.result.run.stdout.length).toBe(800 * 65536)
+    await waitFor('the pool full again', () => pool.available === 3)
+  })
+})
+
 describe('submissions with API keys', () => {
   const { app, pool } = appWith('e2e-submissions-keys', { auth: { keys: { [KEY_ALICE]: 'alice', [KEY_BOB]: 'bob' } } })
   let base = ''
@@ -191,7 +243,7 @@ describe('submissions with API keys', () => {
     expect((await resultOf(base, body.id, { 'x-api-key': KEY_ALICE })).result.run.stdout).toBe('secret\n')
     expect(await get(base, `/api/v1/submissions/${body.id}`, { 'x-api-key': KEY_BOB })).toMatchObject({ statusCode: 404, body: { error: { code: 'EXEC_ERR_SUBMISSION_NOT_FOUND' } } })
     await waitFor('alice\'s events', () => alice.messages.some((m) => m.type === 'done'))
-    expect(alice.messages.map((m) => m.type)).toEqual(['queued', 'running', 'done'])
+    expect(alice.messages.map((m) => m.type)).toEqual(['queued', 'running', 'stdout', 'done'])
     expect(bob.messages).toEqual([])
     alice.socket.close()
     bob.socket.close()

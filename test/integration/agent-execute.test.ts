@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { request } from 'undici'
-import { JOB_CONTENT_TYPE } from '../../runner/src/job-wire'
+import { encodeJob, JOB_CONTENT_TYPE } from '../../runner/src/job-wire'
 import { execute, startHostAgent, type HostAgent } from '../helpers/agent'
 
 jest.setTimeout(30000)
@@ -88,6 +88,19 @@ describe('runner agent: one job', () => {
     expect((await json.body.json() as any).error.code).toBe('RUNNER_ERR_CONTENT_TYPE')
     const ok = await execute(host.url, { language: 'python', code: 'print(1)' })
     expect(ok.body.status).toBe('ok')
+  })
+
+  test('a streamed job answers NDJSON: output as it is read, a character split across reads joined, then the result', async () => {
+    const code = 'import sys, time\nsys.stdout.buffer.write(b"a\\xc3"); sys.stdout.flush()\ntime.sleep(0.2)\nsys.stdout.buffer.write(b"\\xa9\\n"); sys.stdout.flush()\ntime.sleep(0.2)\nsys.stderr.write("e\\n")'
+    const response = await request(`${host.url}/execute`, { method: 'POST', headers: { 'content-type': JOB_CONTENT_TYPE }, body: encodeJob({ language: 'python', code, stream: true }, '') })
+    expect(response.headers['content-type']).toBe('application/x-ndjson')
+    const lines = (await response.body.text()).trim().split('\n').map((line) => JSON.parse(line))
+    expect(lines.slice(0, -1)).toEqual([
+      { type: 'output', stage: 'run', stream: 'stdout', data: 'a' },
+      { type: 'output', stage: 'run', stream: 'stdout', data: '\u00e9\n' },
+      { type: 'output', stage: 'run', stream: 'stderr', data: 'e\n' }
+    ])
+    expect(lines[lines.length - 1]).toMatchObject({ type: 'result', status: 'ok', run: { stdout: 'a\u00e9\n', stderr: 'e\n' }, clean: true })
   })
 
   test('stdin reaches the program byte for byte: newlines, multi-byte characters, 3 MB', async () => {

@@ -1,9 +1,13 @@
+import { StringDecoder } from 'node:string_decoder'
 import { Client } from 'undici'
 import type { JobResult } from '../../../runner/src/job'
 import { encodeJob, JOB_CONTENT_TYPE } from '../../../runner/src/job-wire'
 
 /** What a runner agent answers to POST /execute: the agent's own type. */
 export type RunnerResult = JobResult
+
+/** A piece of a streamed job's output, as the program wrote it. */
+export type OutputHandler = (stage: 'compile' | 'run', stream: 'stdout' | 'stderr', data: string) => void
 
 export class RunnerError extends Error {
   constructor (message: string, readonly code: string, options?: { cause?: unknown }) {
@@ -56,26 +60,60 @@ export class Runner {
     }
   }
 
-  /** Runs `job` (everything but stdin) with `stdin` on this runner. */
-  async execute (job: object, stdin: string, timeoutMs: number): Promise<RunnerResult> {
+  /**
+   * Runs `job` (everything but stdin) with `stdin` on this runner. With `onOutput`, the agent streams the
+   * program's output as it is read (NDJSON, runner/src/app.ts) and each piece is handed on at once.
+   */
+  async execute (job: object, stdin: string, timeoutMs: number, onOutput?: OutputHandler): Promise<RunnerResult> {
     let response
     try {
       response = await this.client.request({
         path: '/execute',
         method: 'POST',
         headers: { 'content-type': JOB_CONTENT_TYPE },
-        body: encodeJob(job, stdin),
+        body: encodeJob(onOutput ? { ...job, stream: true } : job, stdin),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs
       })
     } catch (err) {
       throw new RunnerError(`runner ${this.id} did not answer: ${(err as Error).message}`, (err as { code?: string }).code ?? 'UNKNOWN', { cause: err })
     }
-    const text = await response.body.text()
-    if (response.statusCode !== 200) {
-      throw new RunnerError(`runner ${this.id} answered ${response.statusCode}: ${text.slice(0, 500)}`, `HTTP_${response.statusCode}`)
+    if (response.statusCode !== 200 || !onOutput) {
+      const text = await response.body.text()
+      if (response.statusCode !== 200) {
+        throw new RunnerError(`runner ${this.id} answered ${response.statusCode}: ${text.slice(0, 500)}`, `HTTP_${response.statusCode}`)
+      }
+      return JSON.parse(text) as RunnerResult
     }
-    return JSON.parse(text) as RunnerResult
+    return await this.readStream(response.body, onOutput)
+  }
+
+  private async readStream (body: AsyncIterable<Buffer>, onOutput: OutputHandler): Promise<RunnerResult> {
+    // The result's line can be tens of megabytes: its pieces are joined once, not rescanned per chunk.
+    const parts: string[] = []
+    const decoder = new StringDecoder('utf8')
+    let result: (RunnerResult & { type?: string, error?: { message: string } }) | undefined
+    const line = (text: string) => {
+      const message = JSON.parse(text)
+      if (message.type === 'output') onOutput(message.stage, message.stream, message.data)
+      else if (message.type === 'result') result = message
+    }
+    for await (const chunk of body) {
+      let text = decoder.write(chunk)
+      let newline
+      while ((newline = text.indexOf('\n')) >= 0) {
+        parts.push(text.slice(0, newline))
+        line(parts.join(''))
+        parts.length = 0
+        text = text.slice(newline + 1)
+      }
+      if (text !== '') parts.push(text)
+    }
+    if (parts.join('').trim() !== '') line(parts.join(''))
+    if (!result) throw new RunnerError(`runner ${this.id} ended its stream without a result`, 'STREAM_CUT')
+    if (result.error) throw new RunnerError(`runner ${this.id} failed: ${result.error.message}`, 'HTTP_500')
+    const { type: _type, ...rest } = result
+    return rest as RunnerResult
   }
 
   async close (): Promise<void> {

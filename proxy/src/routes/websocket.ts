@@ -37,8 +37,9 @@ export function websocketRoute (app: FastifyInstance, context: SubmissionContext
       if (socket.readyState !== socket.OPEN) return
       if (socket.bufferedAmount > config.websocket.maxBufferedBytes) {
         metrics.websocketsDropped.inc()
+        // Nothing more is queued for it: the close frame follows what is buffered already, and ws destroys
+        // the socket if the client never answers it.
         socket.close(1013, 'too many unread events: read faster, or GET /api/v1/submissions/:id')
-        socket.terminate()
         return
       }
       socket.send(JSON.stringify(message))

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ExecutionAnswer, ExecutionInput } from '../execution'
+import type { OutputHandler } from '../pool/runner'
 
 export type SubmissionState = 'queued' | 'running' | 'done'
 
@@ -12,10 +13,11 @@ export interface SubmissionView {
   result?: ExecutionAnswer
 }
 
-/** What a user's WebSockets receive about their submissions, in order. */
+/** What a user's WebSockets receive about their submissions, in order: output as the program writes it. */
 export type SubmissionEvent =
   | { type: 'queued', id: string, position: number }
   | { type: 'running', id: string }
+  | { type: 'stdout' | 'stderr', id: string, stage: 'compile' | 'run', data: string }
   | { type: 'done', id: string, result: ExecutionAnswer }
 
 export interface SubmissionLimits {
@@ -48,8 +50,8 @@ export class SubmissionRejected extends Error {
   }
 }
 
-/** Runs a submission's job; resolves with its answer (null only if it never ran). */
-export type JobRunner = (input: ExecutionInput, onRunning: () => void) => Promise<ExecutionAnswer | null>
+/** Runs a submission's job, telling its output as it comes; resolves with its answer (null only if it never ran). */
+export type JobRunner = (input: ExecutionInput, onRunning: () => void, onOutput: OutputHandler) => Promise<ExecutionAnswer | null>
 
 export interface SubmissionObserver {
   started (waitSeconds: number): void
@@ -162,7 +164,8 @@ export class SubmissionQueue {
       this.observer?.started((performance.now() - submission.submittedAt) / 1000)
       this.emit(userId, { type: 'running', id: submission.id })
     }
-    this.run(input, onRunning).then((answer) => answer, (err: Error) => ({
+    const onOutput: OutputHandler = (stage, stream, data) => this.emit(userId, { type: stream, id: submission.id, stage, data })
+    this.run(input, onRunning, onOutput).then((answer) => answer, (err: Error) => ({
       language: input.language.name, version: '', status: 'internal_error', compile: null, run: null,
       message: `the submission could not run: ${err.message}`, timing: { queueMs: 0, runnerMs: 0, totalMs: 0 }
     } satisfies ExecutionAnswer)).then((answer) => {
