@@ -13,8 +13,7 @@ import { runtimesRoute } from './routes/runtimes'
 import { pistonRoutes } from './routes/piston'
 import { submissionRoutes } from './routes/submissions'
 import { websocketRoute } from './routes/websocket'
-import { runJob, v1Answer } from './execution'
-import { SubmissionQueue, type JobRunner } from './submissions/queue'
+import { poolSubmissionQueue } from './submissions/pool-queue'
 import { Metrics } from './metrics'
 
 export interface AppOptions {
@@ -56,26 +55,7 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
   })
   metrics.observePool(pool)
   let closing = false
-  // A submission waits as long as it takes: a full pool queue or a wait past acquireTimeoutMs sends it
-  // back to the end of the pool's queue rather than failing it.
-  const runSubmission: JobRunner = async (input, onRunning, onOutput) => {
-    const execution = { language: input.language.name }
-    for (;;) {
-      try {
-        const answer = await runJob(input, { config, pool, metrics }, { log: app.log, execution, gone: () => false, onRunning, onOutput })
-        return answer && v1Answer(answer)
-      } catch (err) {
-        const code = (err as { code?: string }).code
-        if (closing || (code !== 'EXEC_ERR_QUEUE_TIMEOUT' && code !== 'EXEC_ERR_QUEUE_FULL')) throw err
-        await new Promise((resolve) => setTimeout(resolve, 250))
-      }
-    }
-  }
-  const submissions = new SubmissionQueue(config.submissions, runSubmission, {
-    started: (seconds) => metrics.submissionWaitSeconds.observe(seconds),
-    finished: (seconds) => metrics.submissionSeconds.observe(seconds)
-  })
-  metrics.observeSubmissions(submissions)
+  const submissions = poolSubmissionQueue(config, pool, metrics, app.log, () => closing)
   void app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } })
   void app.register(swagger, {
     openapi: {
