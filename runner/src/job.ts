@@ -111,19 +111,19 @@ export async function runJob (job: JobRequest, stdin: Buffer[], language: Langua
       writeScratchFile(dir, file.name, file.encoding === 'base64' ? Buffer.from(file.content, 'base64') : file.content, config.uid, config.gid)
     }
 
-    if (commands.compile) {
-      const result = await runStage({ ...stage, argv: commands.compile, stdin: [], limits: limits.compile, onOutput: onOutput && ((stream, chunk) => onOutput('compile', stream, chunk)) })
-      status = stageStatus(result, 'compile_error')
-      compile = report(result, status)
+    // One stage: its verdict becomes the job's; the run stage, the last, has the launcher clean up after it.
+    const runOne = async (name: StageName, argv: string[], input: Buffer[]) => {
+      const result = await runStage({
+        ...stage, argv, stdin: input, limits: limits[name], cleanUp: name === 'run',
+        onOutput: onOutput && ((stream, chunk) => onOutput(name, stream, chunk))
+      })
+      status = stageStatus(result, name === 'compile' ? 'compile_error' : 'runtime_error')
       if (result.failed) message = result.failed
+      if (name === 'run') problems = result.cleanup
+      return report(result, status)
     }
-    if (status === 'ok') {
-      const result = await runStage({ ...stage, argv: [...commands.run, ...(job.args ?? [])], stdin, limits: limits.run, cleanUp: true, onOutput: onOutput && ((stream, chunk) => onOutput('run', stream, chunk)) })
-      problems = result.cleanup
-      status = stageStatus(result, 'runtime_error')
-      run = report(result, status)
-      if (result.failed) message = result.failed
-    }
+    if (commands.compile) compile = await runOne('compile', commands.compile, [])
+    if (status === 'ok') run = await runOne('run', [...commands.run, ...(job.args ?? [])], stdin)
   } catch (err) {
     status = 'internal_error'
     message = (err as Error).message

@@ -6,6 +6,8 @@ export interface LaunchRequest {
   env: Record<string, string>
   uid: number
   gid: number
+  /** The stage's wall clock: past it, the launcher kills every process of the uid. */
+  timeoutMs: number
   /** The program's standard input, in the chunks it arrived in. */
   stdin: Buffer[]
   cpuTimeMs: number
@@ -39,7 +41,7 @@ export function encodeLaunch (request: LaunchRequest): Buffer[] {
   const block = Buffer.from([request.cwd, String(request.argv.length), ...request.argv, String(env.length), ...env].join('\0') + '\0')
   const stdinLength = request.stdin.reduce((sum, chunk) => sum + chunk.length, 0)
   const header = `J ${request.uid} ${request.gid} ${request.cpuTimeMs} ${request.memoryBytes} ${request.processes} ` +
-    `${request.fileSizeBytes} ${request.openFiles} ${request.outputBytes} ${block.length} ${stdinLength} ${request.cleanUp ? 1 : 0} ${request.stream ? 1 : 0}\n`
+    `${request.fileSizeBytes} ${request.openFiles} ${request.outputBytes} ${block.length} ${stdinLength} ${request.cleanUp ? 1 : 0} ${request.stream ? 1 : 0} ${request.timeoutMs}\n`
   return [Buffer.concat([Buffer.from(header), block]), ...request.stdin]
 }
 

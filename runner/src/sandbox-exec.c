@@ -6,24 +6,25 @@
 //
 // It stays root, so the program cannot signal or trace it. For each stage the child raises its own OOM
 // score (the kernel kills the program, never the agent), sets the rlimits, starts a new session, drops to
-// the program's uid and gid, and execs. The launcher enforces the CPU-time limit with a POSIX timer on the
-// child's CPU clock, the memory limit by watching the child's resident size (every 10 ms at first, less
+// the program's uid and gid, and execs. The launcher enforces the wall clock (killing every process of
+// the uid once it is past), the CPU-time limit with a POSIX timer on the child's CPU clock, the memory limit by watching the child's resident size (every 10 ms at first, less
 // often as it runs on; the container's memory cgroup is the backstop under runc, and under gVisor this
 // watch is what keeps a memory bomb from taking the sandbox down), and the output cap per stream.
 //
 // Usage: sandbox-exec [dir...]: the directories that cleanup empties (the scratch root, /tmp, /dev/shm...).
 //
 // Protocol, on stdin (one request at a time):
-//   J uid gid cpu_ms memory_bytes nproc fsize nofile output_bytes block_len stdin_len clean stream\n
+//   J uid gid cpu_ms memory_bytes nproc fsize nofile output_bytes block_len stdin_len clean stream wall_ms\n
 //   block: cwd\0 argc\0 arg\0... envc\0 env\0...      (block_len bytes)
 //   stdin: the program's standard input              (stdin_len bytes)
 //   clean: 1 to clean up (as C does) right after the stage, in the same answer
 //   stream: 1 to write each read of the program's output at once, rather than at the end
+//   wall_ms: the stage's wall clock; past it the program and all of the uid's processes are killed
 //   C uid gid\n: clean up after the uid: kill all its processes, remove its System V IPC objects, empty
 //   every dir
 // On stdout, frames of 1 tag byte, a 4-byte little-endian length, and the payload:
 //   'o' stdout bytes, 'e' stderr bytes, 'r' the stage's report:
-//   exit=N signal=N cpu_us=N maxrss_kb=N wall_us=N cpu_exceeded=0|1 memory_exceeded=0|1 exec_failed=0|1 truncated=stdout|stderr|none
+//   exit=N signal=N cpu_us=N maxrss_kb=N wall_us=N cpu_exceeded=0|1 memory_exceeded=0|1 exec_failed=0|1 truncated=stdout|stderr|none timed_out=0|1
 //   'c' cleanup's report: one line per problem left, empty when all is clean.
 // Frames are collected and written together at the end of each answer (or when 64 KiB are waiting), so
 // the agent wakes once per stage rather than once per read of the program's output.
@@ -59,9 +60,11 @@
 // Pipe capacity for large inputs: the most an unprivileged process may ask for by default (pipe-max-size).
 #define PIPE_BYTES (1 << 20)
 #define DRAIN_MS 500
+// Past its wall clock, a program that is still there is killed again this often.
+#define WALL_KILL_REPEAT_MS 100
 
 struct job {
-  long long uid, gid, cpu_ms, memory_bytes, nproc, fsize, nofile, output_bytes, clean, stream;
+  long long uid, gid, cpu_ms, memory_bytes, nproc, fsize, nofile, output_bytes, clean, stream, wall_ms;
   char *block;
   size_t block_len;
   char *input;
@@ -514,7 +517,8 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
   long page_size = sysconf(_SC_PAGESIZE);
   size_t written = 0;
   int stdin_open = 1, out_open = 1, err_open = 1, exited = 0, status = 0, polls = 0;
-  int cpu_exceeded = 0, memory_exceeded = 0, killed_orphans = 0;
+  int cpu_exceeded = 0, memory_exceeded = 0, killed_orphans = 0, timed_out = 0;
+  long long last_kill = 0;
   long long sizes[2] = { 0, 0 }, peak_bytes = 0, exited_at = 0;
   const char *truncated = "none";
   struct rusage usage;
@@ -544,6 +548,23 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
       polls++;
       // Memory is looked at after 10 ms for the first 100 ms, then 25 ms up to a second, then 50 ms.
       wait_ms = job->memory_bytes > 0 && !memory_exceeded ? (polls <= 10 ? 10 : polls <= 46 ? 25 : 50) : -1;
+      if (job->wall_ms > 0) {
+        long long now = now_us(CLOCK_MONOTONIC);
+        long long left_us = started + job->wall_ms * 1000 - now;
+        if (left_us <= 0) {
+          // Past the wall clock: the program and everything it started die, again while they resist.
+          if (!timed_out || now - last_kill >= WALL_KILL_REPEAT_MS * 1000LL) {
+            timed_out = 1;
+            last_kill = now;
+            kill(-child, SIGKILL);
+            kill(child, SIGKILL);
+            kill_uid(job->uid, job->gid);
+          }
+          left_us = WALL_KILL_REPEAT_MS * 1000LL;
+        }
+        int left_ms = (int)((left_us + 999) / 1000);
+        if (wait_ms < 0 || wait_ms > left_ms) wait_ms = left_ms;
+      }
     }
     int ready = poll(fds, (nfds_t)n, wait_ms);
     if (ready < 0 && errno != EINTR) break;
@@ -630,9 +651,9 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
   if (peak_bytes / 1024 > maxrss_kb) maxrss_kb = peak_bytes / 1024;
   char report[512];
   int length = snprintf(report, sizeof report,
-    "exit=%d signal=%d cpu_us=%lld maxrss_kb=%lld wall_us=%lld cpu_exceeded=%d memory_exceeded=%d exec_failed=%d truncated=%s",
+    "exit=%d signal=%d cpu_us=%lld maxrss_kb=%lld wall_us=%lld cpu_exceeded=%d memory_exceeded=%d exec_failed=%d truncated=%s timed_out=%d",
     WIFEXITED(status) ? WEXITSTATUS(status) : -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-    cpu_us, maxrss_kb, wall, cpu_exceeded, memory_exceeded, exec_failed, truncated);
+    cpu_us, maxrss_kb, wall, cpu_exceeded, memory_exceeded, exec_failed, truncated, timed_out);
   frame('r', report, (size_t)length);
 }
 
@@ -665,8 +686,9 @@ int main(int argc, char **argv) {
       continue;
     }
     unsigned long long block_len = 0, input_len = 0;
-    if (sscanf(line, "J %lld %lld %lld %lld %lld %lld %lld %lld %llu %llu %lld %lld", &job.uid, &job.gid, &job.cpu_ms,
-               &job.memory_bytes, &job.nproc, &job.fsize, &job.nofile, &job.output_bytes, &block_len, &input_len, &job.clean, &job.stream) != 12 ||
+    if (sscanf(line, "J %lld %lld %lld %lld %lld %lld %lld %lld %llu %llu %lld %lld %lld", &job.uid, &job.gid, &job.cpu_ms,
+               &job.memory_bytes, &job.nproc, &job.fsize, &job.nofile, &job.output_bytes, &block_len, &input_len, &job.clean, &job.stream,
+               &job.wall_ms) != 13 ||
         job.uid <= 0 || job.gid <= 0 || block_len > (64u << 20) || input_len > (1024ull << 20)) {
       return 2;
     }

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs'
 import { constants } from 'node:os'
-import { killProcessesOf } from './cleanup'
 import type { Launcher } from './launcher'
 import type { StageLimits } from './limits'
 
@@ -42,9 +41,6 @@ export interface StageResult {
   cleanup?: string[] | null
 }
 
-/** While a timed-out stage has not ended, its uid's processes are killed again this often. */
-const KILL_REPEAT_MS = 100
-
 const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, number]) => [number, name]))
 
 // The count only moves when something is OOM-killed, and a kill shows as SIGKILL: it is read again then.
@@ -76,33 +72,23 @@ function parseReport (line: string): Record<string, string> | null {
 
 /**
  * Runs one stage (compile or run) through the launcher (sandbox-exec.c), which switches to the
- * unprivileged uid, sets the rlimits, enforces CPU time, memory and the output caps, and reports CPU time
- * and peak memory. The wall-clock timeout is enforced here by killing every process of the uid. A program
- * that misbehaves yields a result, never a throw.
+ * unprivileged uid, sets the rlimits, enforces the wall clock, CPU time, memory and the output caps, and
+ * reports CPU time and peak memory. A program that misbehaves yields a result, never a throw.
  */
 export function runStage (options: StageOptions): Promise<StageResult> {
   return new Promise((resolve) => {
-    const { limits, uid } = options
+    const { limits } = options
     const oomBefore = oomKills(options.oomControlPath)
     const output = { stdout: [] as Buffer[], stderr: [] as Buffer[] }
     const interleaved: Buffer[] = []
-    let timedOut = false
-    let killer: NodeJS.Timeout | undefined
-
-    const timer = setTimeout(() => {
-      timedOut = true
-      // The launcher is root and survives; the program and everything it started die.
-      killProcessesOf(uid)
-      killer = setInterval(() => killProcessesOf(uid), KILL_REPEAT_MS)
-    }, limits.timeoutMs)
-
     let result: StageResult
     options.launcher.run({
       argv: options.argv,
       cwd: options.cwd,
       env: options.env,
-      uid,
+      uid: options.uid,
       gid: options.gid,
+      timeoutMs: limits.timeoutMs,
       stdin: options.stdin,
       cpuTimeMs: limits.cpuTimeMs,
       memoryBytes: limits.memoryBytes,
@@ -119,8 +105,6 @@ export function runStage (options: StageOptions): Promise<StageResult> {
         options.onOutput?.(stream, chunk)
       },
       done: (line) => {
-        clearTimeout(timer)
-        clearInterval(killer)
         const fields = line === null ? null : parseReport(line)
         const number = (name: string) => Number(fields?.[name] ?? 0)
         const signal = number('signal') > 0 ? signalNames.get(number('signal')) ?? `SIG${number('signal')}` : null
@@ -145,7 +129,7 @@ export function runStage (options: StageOptions): Promise<StageResult> {
           wallMs: number('wall_us') / 1000,
           cpuMs: number('cpu_us') / 1000,
           memoryBytes,
-          timedOut,
+          timedOut: number('timed_out') === 1,
           cpuExceeded: number('cpu_exceeded') === 1,
           memoryExceeded: number('memory_exceeded') === 1 || oomKilled || memoryBytes > limits.memoryBytes,
           truncated,

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -79,4 +79,24 @@ export function ipcObjectsOf (uid: number): number {
     }
   }
   return count
+}
+
+/** Pids of live (not zombie) processes whose real, effective, saved or fs uid is `uid`. */
+export function processesOf (uid: number): number[] {
+  const pids: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry)
+    if (!Number.isInteger(pid) || pid === process.pid) continue
+    let status: string
+    try {
+      status = readFileSync(`/proc/${entry}/status`, 'latin1')
+    } catch {
+      continue // exited while we looked
+    }
+    const state = /^State:\s+(\S)/m.exec(status)
+    if (state && (state[1] === 'Z' || state[1] === 'X')) continue
+    const uids = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(status)
+    if (uids && uids.slice(1).some((value) => Number(value) === uid)) pids.push(pid)
+  }
+  return pids
 }

@@ -1,7 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { processesOf } from '../../runner/src/cleanup'
-import { execute, startHostAgent, type HostAgent } from '../helpers/agent'
+import { execute, processesOf, startHostAgent, type HostAgent } from '../helpers/agent'
 
 jest.setTimeout(30000)
 const UID = 61002

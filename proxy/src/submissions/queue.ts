@@ -32,6 +32,11 @@ export interface SubmissionLimits {
   maxFinished: number
 }
 
+/** The answer of a submission that never reached a runner. */
+function notRun (language: string, message: string): ExecutionAnswer {
+  return { language, version: '', status: 'internal_error', compile: null, run: null, message, timing: { queueMs: 0, runnerMs: 0, totalMs: 0 } }
+}
+
 interface Submission {
   id: string
   userId: string
@@ -135,10 +140,7 @@ export class SubmissionQueue {
     for (const line of this.waiting.values()) {
       for (const submission of line) {
         this.queuedCount--
-        this.finish(submission, {
-          language: submission.input?.language.name ?? '', version: '', status: 'internal_error', compile: null, run: null,
-          message: 'the service shut down before this submission ran', timing: { queueMs: 0, runnerMs: 0, totalMs: 0 }
-        })
+        this.finish(submission, notRun(submission.input?.language.name ?? '', 'the service shut down before this submission ran'))
       }
     }
     this.waiting.clear()
@@ -165,16 +167,13 @@ export class SubmissionQueue {
       this.emit(userId, { type: 'running', id: submission.id })
     }
     const onOutput: OutputHandler = (stage, stream, data) => this.emit(userId, { type: stream, id: submission.id, stage, data })
-    this.run(input, onRunning, onOutput).then((answer) => answer, (err: Error) => ({
-      language: input.language.name, version: '', status: 'internal_error', compile: null, run: null,
-      message: `the submission could not run: ${err.message}`, timing: { queueMs: 0, runnerMs: 0, totalMs: 0 }
-    } satisfies ExecutionAnswer)).then((answer) => {
+    this.run(input, onRunning, onOutput).then(
+      (answer) => answer ?? notRun(input.language.name, 'the submission did not run'),
+      (err: Error) => notRun(input.language.name, `the submission could not run: ${err.message}`)
+    ).then((answer) => {
       if (submission.state === 'queued') this.queuedCount--
       else this.runningCount--
-      this.finish(submission, answer ?? {
-        language: input.language.name, version: '', status: 'internal_error', compile: null, run: null,
-        message: 'the submission did not run', timing: { queueMs: 0, runnerMs: 0, totalMs: 0 }
-      })
+      this.finish(submission, answer)
       const left = (this.active.get(userId) ?? 1) - 1
       if (left > 0) this.active.set(userId, left)
       else this.active.delete(userId)
