@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { AgentConfig } from './config'
-import { StringDecoder } from 'node:string_decoder'
-import { runJob, type JobRequest, type JobResult, type OutputListener } from './job'
+import { interactiveJob, INTERACTIVE_PROTOCOL } from './interactive'
+import { runJob, type JobRequest, type LiveJob } from './job'
 import { decodeJob, JOB_CONTENT_TYPE } from './job-wire'
-import { findLanguage, languages } from './languages'
+import { findLanguage, languages, type Language } from './languages'
 import { LIMIT_NAMES } from './limits'
 import { Launcher } from './launcher'
+import { ndjsonLiveJob } from './live-job'
 import type { Versions } from './versions'
 
 class RequestError extends Error {
@@ -76,21 +78,10 @@ export function parseJob (header: string): JobRequest {
   return job
 }
 
-/**
- * A streamed job's answer, NDJSON: {"type": "output", "stage", "stream", "data"} for each read of the
- * program's output as it happens (UTF-8 split across reads is joined first), then {"type": "result", ...}.
- */
-async function runStreamed (res: ServerResponse, run: (onOutput: OutputListener) => Promise<JobResult>): Promise<void> {
-  res.writeHead(200, { 'content-type': 'application/x-ndjson' })
-  const decoders = new Map<string, StringDecoder>()
-  const result = await run((stage, stream, chunk) => {
-    const key = `${stage} ${stream}`
-    let decoder = decoders.get(key)
-    if (!decoder) decoders.set(key, decoder = new StringDecoder('utf8'))
-    const data = decoder.write(chunk)
-    if (data !== '') res.write(JSON.stringify({ type: 'output', stage, stream, data }) + '\n')
-  })
-  res.end(JSON.stringify({ type: 'result', ...result }) + '\n')
+/** A refusal on a socket that asked for an upgrade, as a plain HTTP answer. */
+function refuseUpgrade (socket: Duplex, statusCode: number, code: string, message: string): void {
+  const json = JSON.stringify({ error: { code, message } })
+  socket.end(`HTTP/1.1 ${statusCode} ${code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n\r\n${json}`)
 }
 
 export interface Agent {
@@ -111,6 +102,21 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
     aliases: language.aliases
   }))
 
+  /** The job's line checked, with its language and the version this runner has. */
+  function prepare (header: string): { job: JobRequest, language: Language, version: string } {
+    const job = parseJob(header)
+    const language = findLanguage(job.language)
+    if (!language) {
+      throw new RequestError(400, 'RUNNER_ERR_UNKNOWN_LANGUAGE', `language ${JSON.stringify(job.language)} is not supported`)
+    }
+    return { job, language, version: versions[language.name] ?? 'unknown' }
+  }
+
+  const runPrepared = (header: string, stdin: Buffer[], live?: LiveJob) => {
+    const { job, language, version } = prepare(header)
+    return runJob(job, stdin, language, version, config, launcher, live)
+  }
+
   async function execute (req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (busy) {
       // Drain the body so the connection stays usable, then refuse.
@@ -126,17 +132,21 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
       }
       const body = decodeJob(await readBody(req, config.bodyLimitBytes))
       if (!body) throw new RequestError(400, 'RUNNER_ERR_INVALID_JSON', 'the body has no job line')
-      const job = parseJob(body.header)
-      const language = findLanguage(job.language)
-      if (!language) {
-        throw new RequestError(400, 'RUNNER_ERR_UNKNOWN_LANGUAGE', `language ${JSON.stringify(job.language)} is not supported`)
-      }
-      const version = versions[language.name] ?? 'unknown'
+      const { job } = prepare(body.header)
       if (job.stream) {
-        await runStreamed(res, (onOutput) => runJob(job, body.stdin, language, version, config, launcher, onOutput))
+        // NDJSON (live-job.ts): the answer starts before the job ends.
+        let headed = false
+        const write = (line: string) => {
+          if (!headed) res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+          headed = true
+          res.write(line)
+        }
+        const result = await runPrepared(body.header, body.stdin, ndjsonLiveJob(write))
+        if (!headed) res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+        res.end(JSON.stringify({ type: 'result', ...result }) + '\n')
         return
       }
-      send(res, 200, await runJob(job, body.stdin, language, version, config, launcher))
+      send(res, 200, await runPrepared(body.header, body.stdin))
     } catch (err) {
       if (res.headersSent) {
         res.end(JSON.stringify({ type: 'result', error: { code: 'RUNNER_ERR_INTERNAL', message: (err as Error).message } }) + '\n')
@@ -159,6 +169,26 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
       req.resume()
       send(res, 404, { error: { code: 'RUNNER_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url}` } })
     }
+  })
+  // An interactive job: the client upgrades its connection, sends the job's line and then stdin and
+  // signals while the program runs (interactive.ts).
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => {})
+    if (req.url !== '/interactive' || req.headers.upgrade?.toLowerCase() !== INTERACTIVE_PROTOCOL) {
+      refuseUpgrade(socket, 404, 'RUNNER_ERR_NOT_FOUND', `no upgrade to ${req.headers.upgrade} at ${req.url}`)
+      return
+    }
+    if (busy) {
+      refuseUpgrade(socket, 409, 'RUNNER_ERR_BUSY', 'this runner is running a job already; it takes one job at a time')
+      return
+    }
+    busy = true
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: ${INTERACTIVE_PROTOCOL}\r\n\r\n`)
+    void interactiveJob(socket, head, {
+      launcher,
+      bodyLimitBytes: config.bodyLimitBytes,
+      run: (header, live) => runPrepared(header, [], live)
+    }).finally(() => { busy = false })
   })
   // The proxy keeps one connection per runner open for the runner's whole life.
   server.keepAliveTimeout = 0

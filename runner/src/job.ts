@@ -32,6 +32,17 @@ export interface JobRequest {
 /** Output of a streamed job as it is read. */
 export type OutputListener = (stage: StageName, stream: 'stdout' | 'stderr', chunk: Buffer) => void
 
+/** A job whose progress is told as it happens: a streamed job, or an interactive one. */
+export interface LiveJob {
+  onOutput: OutputListener
+  /** A stage has started: for an interactive job's run stage, the launcher takes control lines from now on. */
+  onStage?: (stage: StageName) => void
+  /** A stage has ended, with its report. */
+  onExit?: (stage: StageName, report: StageReport) => void
+  /** The run stage keeps its stdin open for the launcher's control lines. */
+  interactive?: boolean
+}
+
 export type JobStatus = 'ok' | 'compile_error' | 'runtime_error' | 'timeout' | 'memory_limit' | 'output_limit' | 'internal_error'
 
 /** A stage as the API answers it: what the sandbox measured, and its verdict. */
@@ -90,7 +101,7 @@ export function stageLimits (config: AgentConfig, language: Language, job: JobRe
  * One job from scratch dir to clean report. Cleanup runs whatever happened before it: the launcher does it
  * in the same answer as the last stage, or on its own when the job ended early.
  */
-export async function runJob (job: JobRequest, stdin: Buffer[], language: Language, version: string, config: AgentConfig, launcher: Launcher, onOutput?: OutputListener): Promise<JobResult> {
+export async function runJob (job: JobRequest, stdin: Buffer[], language: Language, version: string, config: AgentConfig, launcher: Launcher, live?: LiveJob): Promise<JobResult> {
   const started = process.hrtime.bigint()
   const dir = join(config.scratchRoot, `job-${process.pid}-${++jobCounter}`)
   const env = { PATH: PROGRAM_PATH, HOME: dir, LANG: 'C.UTF-8', TMPDIR: '/tmp' }
@@ -113,14 +124,19 @@ export async function runJob (job: JobRequest, stdin: Buffer[], language: Langua
 
     // One stage: its verdict becomes the job's; the run stage, the last, has the launcher clean up after it.
     const runOne = async (name: StageName, argv: string[], input: Buffer[]) => {
-      const result = await runStage({
+      const running = runStage({
         ...stage, argv, stdin: input, limits: limits[name], cleanUp: name === 'run',
-        onOutput: onOutput && ((stream, chunk) => onOutput(name, stream, chunk))
+        interactive: name === 'run' && live?.interactive === true,
+        onOutput: live && ((stream, chunk) => live.onOutput(name, stream, chunk))
       })
+      live?.onStage?.(name)
+      const result = await running
       status = stageStatus(result, name === 'compile' ? 'compile_error' : 'runtime_error')
       if (result.failed) message = result.failed
       if (name === 'run') problems = result.cleanup
-      return report(result, status)
+      const stageReport = report(result, status)
+      live?.onExit?.(name, stageReport)
+      return stageReport
     }
     if (commands.compile) compile = await runOne('compile', commands.compile, [])
     if (status === 'ok') run = await runOne('run', [...commands.run, ...(job.args ?? [])], stdin)

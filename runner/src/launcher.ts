@@ -20,6 +20,8 @@ export interface LaunchRequest {
   cleanUp?: boolean
   /** Have each read of the program's output sent at once, for a job whose output is streamed. */
   stream?: boolean
+  /** Keep the program's stdin open after `stdin` and take `control` lines while it runs (implies `stream`). */
+  interactive?: boolean
 }
 
 export interface LaunchCallbacks {
@@ -40,9 +42,27 @@ export function encodeLaunch (request: LaunchRequest): Buffer[] {
   const env = Object.entries(request.env).map(([key, value]) => `${key}=${value}`)
   const block = Buffer.from([request.cwd, String(request.argv.length), ...request.argv, String(env.length), ...env].join('\0') + '\0')
   const stdinLength = request.stdin.reduce((sum, chunk) => sum + chunk.length, 0)
+  const stream = request.stream === true || request.interactive === true
   const header = `J ${request.uid} ${request.gid} ${request.cpuTimeMs} ${request.memoryBytes} ${request.processes} ` +
-    `${request.fileSizeBytes} ${request.openFiles} ${request.outputBytes} ${block.length} ${stdinLength} ${request.cleanUp ? 1 : 0} ${request.stream ? 1 : 0} ${request.timeoutMs}\n`
+    `${request.fileSizeBytes} ${request.openFiles} ${request.outputBytes} ${block.length} ${stdinLength} ${request.cleanUp ? 1 : 0} ${stream ? 1 : 0} ${request.timeoutMs} ${request.interactive ? 1 : 0}\n`
   return [Buffer.concat([Buffer.from(header), block]), ...request.stdin]
+}
+
+// The largest input line sandbox-exec takes (CONTROL_DATA_MAX).
+const CONTROL_DATA_MAX = 32768
+
+/** Control lines of an interactive stage (sandbox-exec.c): more stdin, the end of stdin, a signal. */
+export const control = {
+  input (data: Buffer): Buffer[] {
+    const lines: Buffer[] = []
+    for (let at = 0; at < data.length; at += CONTROL_DATA_MAX) {
+      const piece = data.subarray(at, at + CONTROL_DATA_MAX)
+      lines.push(Buffer.from(`i ${piece.length}\n`), piece)
+    }
+    return lines
+  },
+  endOfInput: (): Buffer[] => [Buffer.from('e\n')],
+  signal: (number: number): Buffer[] => [Buffer.from(`s ${number}\n`)]
 }
 
 /**
@@ -56,6 +76,8 @@ export class Launcher {
   private current?: LaunchCallbacks
   /** Whether the current request still waits for its stage report ('r'), and for its cleanup ('c'). */
   private awaiting = { report: false, cleanup: false }
+  /** Whether the current request is an interactive stage that still takes control lines. */
+  private controlOpen = false
 
   /** `wipeDirs`: the directories cleanup empties. */
   constructor (private readonly path: string, private readonly wipeDirs: string[]) {}
@@ -73,6 +95,25 @@ export class Launcher {
 
   run (request: LaunchRequest, callbacks: LaunchCallbacks): void {
     this.send(encodeLaunch(request), callbacks, { report: true, cleanup: request.cleanUp === true })
+    this.controlOpen = request.interactive === true
+  }
+
+  /**
+   * Control lines (see `control`) for the interactive stage running now; dropped once its report came.
+   * False when the launcher's pipe is full: more can wait for `drained`.
+   */
+  control (lines: Buffer[]): boolean {
+    if (!this.controlOpen) return true
+    const stdin = this.child!.stdin!
+    let room = true
+    for (const line of lines) room = stdin.write(line)
+    return room
+  }
+
+  /** Calls `listener` once the launcher has taken what `control` wrote. */
+  drained (listener: () => void): void {
+    if (this.child?.stdin?.writableNeedDrain) this.child.stdin.once('drain', listener)
+    else setImmediate(listener)
   }
 
   /**
@@ -112,6 +153,7 @@ export class Launcher {
     const awaiting = this.awaiting
     this.current = undefined
     this.awaiting = { report: false, cleanup: false }
+    this.controlOpen = false
     if (awaiting.report) current?.done(null)
     if (awaiting.cleanup) current?.cleaned?.(null)
   }
@@ -129,6 +171,11 @@ export class Launcher {
       if (tag === 'o') current.output('stdout', payload)
       else if (tag === 'e') current.output('stderr', payload)
       else if (tag === 'r') {
+        if (this.controlOpen) {
+          // Nothing more for this stage: the launcher skips what came before this and reads requests again.
+          this.controlOpen = false
+          this.child?.stdin?.write('x\n')
+        }
         this.awaiting.report = false
         this.finish()
         current.done(payload.toString('latin1'))

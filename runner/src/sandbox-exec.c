@@ -14,12 +14,16 @@
 // Usage: sandbox-exec [dir...]: the directories that cleanup empties (the scratch root, /tmp, /dev/shm...).
 //
 // Protocol, on stdin (one request at a time):
-//   J uid gid cpu_ms memory_bytes nproc fsize nofile output_bytes block_len stdin_len clean stream wall_ms\n
+//   J uid gid cpu_ms memory_bytes nproc fsize nofile output_bytes block_len stdin_len clean stream wall_ms interactive\n
 //   block: cwd\0 argc\0 arg\0... envc\0 env\0...      (block_len bytes)
 //   stdin: the program's standard input              (stdin_len bytes)
 //   clean: 1 to clean up (as C does) right after the stage, in the same answer
 //   stream: 1 to write each read of the program's output at once, rather than at the end
 //   wall_ms: the stage's wall clock; past it the program and all of the uid's processes are killed
+//   interactive: 1 to keep the program's stdin open after stdin_len bytes and take control lines while it
+//   runs (output is then streamed too), until an x line, which ends the request even after the stage:
+//     i len\n then len bytes (at most 32768): more stdin      e\n: close the program's stdin
+//     s signo\n: send a signal to the program's process group x\n: the agent sends nothing more
 //   C uid gid\n: clean up after the uid: kill all its processes, remove its System V IPC objects, empty
 //   every dir
 // On stdout, frames of 1 tag byte, a 4-byte little-endian length, and the payload:
@@ -64,7 +68,9 @@
 #define WALL_KILL_REPEAT_MS 100
 
 struct job {
-  long long uid, gid, cpu_ms, memory_bytes, nproc, fsize, nofile, output_bytes, clean, stream, wall_ms;
+  long long uid, gid, cpu_ms, memory_bytes, nproc, fsize, nofile, output_bytes, clean, stream, wall_ms, interactive;
+  // Set once the request's x line was read.
+  int control_ended;
   char *block;
   size_t block_len;
   char *input;
@@ -126,6 +132,80 @@ static int read_line(char *line, size_t size) {
     if (c == '\n') { line[used] = 0; return 0; }
     if (used + 1 >= size) return -1;
     line[used++] = c;
+  }
+}
+
+// An interactive stage's input that the program has not read yet, after the request's own stdin.
+#define CONTROL_DATA_MAX 32768
+#define BACKLOG_BYTES (1u << 20)
+struct backlog { char *data; size_t start, end, size; int eof; };
+
+static int backlog_add(struct backlog *b, const char *data, size_t length) {
+  if (b->start > 0 && b->end + length > b->size) {
+    memmove(b->data, b->data + b->start, b->end - b->start);
+    b->end -= b->start;
+    b->start = 0;
+  }
+  if (b->end + length > b->size) {
+    size_t size = b->size ? b->size : 65536;
+    while (size < b->end + length) size *= 2;
+    char *grown = realloc(b->data, size);
+    if (!grown) return -1;
+    b->data = grown;
+    b->size = size;
+  }
+  memcpy(b->data + b->end, data, length);
+  b->end += length;
+  return 0;
+}
+
+enum control { CONTROL_NONE, CONTROL_INPUT, CONTROL_EOF, CONTROL_SIGNAL, CONTROL_END, CONTROL_BAD };
+
+// Takes one control line (and an input line's bytes) out of what was read already, never reading more:
+// CONTROL_NONE when it is not all there yet. `data`/`length` are an input's bytes, `number` a signal's.
+static enum control take_control(const char **data, size_t *length, int *number) {
+  if (in_start > 0 && in_end == sizeof in_buffer) {
+    // Room for the rest of a frame that starts late in the buffer.
+    memmove(in_buffer, in_buffer + in_start, in_end - in_start);
+    in_end -= in_start;
+    in_start = 0;
+  }
+  char *newline = memchr(in_buffer + in_start, '\n', in_end - in_start);
+  if (!newline) return in_end - in_start > 64 ? CONTROL_BAD : CONTROL_NONE;
+  char *line = in_buffer + in_start;
+  size_t line_length = (size_t)(newline - line) + 1;
+  if (line[0] == 'i') {
+    unsigned long n = strtoul(line + 1, NULL, 10);
+    if (n > CONTROL_DATA_MAX) return CONTROL_BAD;
+    if (in_end - in_start < line_length + n) return CONTROL_NONE;
+    *data = line + line_length;
+    *length = n;
+    in_start += line_length + n;
+    return CONTROL_INPUT;
+  }
+  in_start += line_length;
+  if (line[0] == 'e') return CONTROL_EOF;
+  if (line[0] == 'x') return CONTROL_END;
+  if (line[0] == 's') {
+    *number = atoi(line + 1);
+    return *number > 0 && *number < 65 ? CONTROL_SIGNAL : CONTROL_BAD;
+  }
+  return CONTROL_BAD;
+}
+
+// After an interactive stage: what the agent sent before its x line is of no use any more.
+static int skip_to_control_end(void) {
+  for (;;) {
+    const char *data;
+    size_t length;
+    int number;
+    enum control c;
+    while ((c = take_control(&data, &length, &number)) != CONTROL_NONE) {
+      if (c == CONTROL_END) return 0;
+      if (c == CONTROL_BAD) return -1;
+    }
+    if (in_start == in_end) in_start = in_end = 0;
+    if (fill_input() != 0) return -1;
   }
 }
 
@@ -516,6 +596,8 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
 
   long page_size = sysconf(_SC_PAGESIZE);
   size_t written = 0;
+  struct backlog more = { NULL, 0, 0, 0, !job->interactive };
+  int control_open = job->interactive != 0;
   int stdin_open = 1, out_open = 1, err_open = 1, exited = 0, status = 0, polls = 0;
   int cpu_exceeded = 0, memory_exceeded = 0, killed_orphans = 0, timed_out = 0;
   long long last_kill = 0;
@@ -523,16 +605,43 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
   const char *truncated = "none";
   struct rusage usage;
   memset(&usage, 0, sizeof usage);
-  if (job->input_len == 0) { close(in[1]); stdin_open = 0; }
+  if (job->input_len == 0 && !job->interactive) { close(in[1]); stdin_open = 0; }
   char buffer[65536];
 
   while (!exited || out_open || err_open) {
-    struct pollfd fds[4];
-    int n = 0, i_out = -1, i_err = -1, i_in = -1;
+    // Control lines read so far, some perhaps in the same read as the request, before the program existed.
+    while (control_open && in_start < in_end) {
+      const char *data;
+      size_t length;
+      int number;
+      enum control c = take_control(&data, &length, &number);
+      if (c == CONTROL_NONE) break;
+      if (c == CONTROL_INPUT && stdin_open && !more.eof) {
+        if (backlog_add(&more, data, length) != 0) c = CONTROL_BAD;
+      } else if (c == CONTROL_EOF) {
+        more.eof = 1;
+      } else if (c == CONTROL_SIGNAL && !exited) {
+        kill(-child, number);
+      } else if (c == CONTROL_END) {
+        control_open = 0;
+        job->control_ended = 1;
+      }
+      if (c == CONTROL_BAD) {
+        // The agent is broken: the stage ends here.
+        control_open = 0;
+        kill(-child, SIGKILL);
+        kill(child, SIGKILL);
+      }
+    }
+    struct pollfd fds[5];
+    int n = 0, i_out = -1, i_err = -1, i_in = -1, i_control = -1;
     fds[n].fd = signals; fds[n].events = POLLIN; n++;
     if (out_open) { i_out = n; fds[n].fd = out[0]; fds[n].events = POLLIN; n++; }
     if (err_open) { i_err = n; fds[n].fd = err[0]; fds[n].events = POLLIN; n++; }
-    if (stdin_open) { i_in = n; fds[n].fd = in[1]; fds[n].events = POLLOUT; n++; }
+    int input_waiting = written < job->input_len || more.end > more.start;
+    if (stdin_open && (input_waiting || more.eof)) { i_in = n; fds[n].fd = in[1]; fds[n].events = POLLOUT; n++; }
+    // Control lines are read while the program runs, and no faster than it takes its input.
+    if (control_open && !exited && more.end - more.start < BACKLOG_BYTES) { i_control = n; fds[n].fd = STDIN_FILENO; fds[n].events = POLLIN; n++; }
 
     int wait_ms;
     if (exited) {
@@ -594,10 +703,26 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
         kill(child, SIGKILL);
       }
     }
+    if (i_control >= 0 && (fds[i_control].revents & (POLLIN | POLLHUP | POLLERR))) {
+      if (in_start == in_end) in_start = in_end = 0;
+      if (in_end < sizeof in_buffer && fill_input() != 0 && control_open) {
+        // The agent is gone: the stage ends here.
+        control_open = 0;
+        kill(-child, SIGKILL);
+        kill(child, SIGKILL);
+      }
+    }
     if (stdin_open && i_in >= 0 && (fds[i_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t w = write(in[1], job->input + written, job->input_len - written);
-      if (w > 0) written += (size_t)w;
-      if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == job->input_len) { close(in[1]); stdin_open = 0; }
+      ssize_t w = 0;
+      if (written < job->input_len) {
+        w = write(in[1], job->input + written, job->input_len - written);
+        if (w > 0) written += (size_t)w;
+      } else if (more.end > more.start) {
+        w = write(in[1], more.data + more.start, more.end - more.start);
+        if (w > 0) more.start += (size_t)w;
+      }
+      int all_written = written == job->input_len && more.start == more.end;
+      if ((w < 0 && errno != EAGAIN && errno != EINTR) || (all_written && more.eof)) { close(in[1]); stdin_open = 0; }
     }
     int streams[2] = { i_out, i_err };
     int *open_flags[2] = { &out_open, &err_open };
@@ -636,6 +761,7 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
   if (out_open) close(out[0]);
   if (err_open) close(err[0]);
   if (stdin_open) close(in[1]);
+  free(more.data);
   if (timer_armed) timer_delete(timer);
   long long wall = (exited_at ? exited_at : now_us(CLOCK_MONOTONIC)) - started;
 
@@ -686,9 +812,9 @@ int main(int argc, char **argv) {
       continue;
     }
     unsigned long long block_len = 0, input_len = 0;
-    if (sscanf(line, "J %lld %lld %lld %lld %lld %lld %lld %lld %llu %llu %lld %lld %lld", &job.uid, &job.gid, &job.cpu_ms,
+    if (sscanf(line, "J %lld %lld %lld %lld %lld %lld %lld %lld %llu %llu %lld %lld %lld %lld", &job.uid, &job.gid, &job.cpu_ms,
                &job.memory_bytes, &job.nproc, &job.fsize, &job.nofile, &job.output_bytes, &block_len, &input_len, &job.clean, &job.stream,
-               &job.wall_ms) != 13 ||
+               &job.wall_ms, &job.interactive) != 14 ||
         job.uid <= 0 || job.gid <= 0 || block_len > (64u << 20) || input_len > (1024ull << 20)) {
       return 2;
     }
@@ -707,6 +833,7 @@ int main(int argc, char **argv) {
     }
     if (job.clean) clean_up(job.uid, job.gid);
     flush_frames();
+    if (job.interactive && !job.control_ended && skip_to_control_end() != 0) return 2;
     free(job.block);
     trim_input_buffer();
     free(job.argv);

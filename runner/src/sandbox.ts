@@ -15,6 +15,8 @@ export interface StageOptions {
   oomControlPath: string
   /** Have the launcher clean up after the uid once the stage is over (the job's last stage). */
   cleanUp?: boolean
+  /** Keep the program's stdin open for the launcher's control lines (Launcher.control). */
+  interactive?: boolean
   /** Called with the program's output as it is read, for a streamed job. */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void
 }
@@ -97,7 +99,8 @@ export function runStage (options: StageOptions): Promise<StageResult> {
       openFiles: limits.openFiles,
       outputBytes: limits.outputBytes,
       cleanUp: options.cleanUp,
-      stream: options.onOutput !== undefined
+      stream: options.onOutput !== undefined,
+      interactive: options.interactive
     }, {
       output: (stream, chunk) => {
         output[stream].push(chunk)

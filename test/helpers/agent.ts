@@ -2,7 +2,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } 
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { request } from 'undici'
+import type { Duplex } from 'node:stream'
+import { Client, request } from 'undici'
+import { INTERACTIVE_PROTOCOL } from '../../runner/src/interactive'
 import { buildAgent, type Agent } from '../../runner/src/app'
 import { loadAgentConfig, type AgentConfig } from '../../runner/src/config'
 import { encodeJob, JOB_CONTENT_TYPE } from '../../runner/src/job-wire'
@@ -66,6 +68,55 @@ export async function execute (url: string, job: Record<string, unknown>): Promi
     body: encodeJob(header, typeof stdin === 'string' ? stdin : '')
   })
   return { statusCode: response.statusCode, body: await response.body.json() }
+}
+
+export interface InteractiveSession {
+  socket: Duplex
+  /** Every NDJSON line the agent has sent so far, parsed. */
+  lines: any[]
+  /** Sends a control message: {type: 'stdin', data} | {type: 'eof'} | {type: 'signal', signal}. */
+  send: (message: object) => void
+  /** Resolves with the first line (already come or yet to come) that `match` accepts. */
+  waitFor: (match: (line: any) => boolean) => Promise<any>
+  /** Resolves with the job's result line once the agent ends the socket. */
+  result: Promise<any>
+}
+
+/** Opens an interactive job on an agent as the proxy does: an upgrade, the job's line, then control lines. */
+export async function interactive (url: string, job: Record<string, unknown>): Promise<InteractiveSession> {
+  const client = new Client(url)
+  const { socket } = await client.upgrade({ path: '/interactive', method: 'GET', protocol: INTERACTIVE_PROTOCOL })
+  const lines: any[] = []
+  const waiters: Array<{ match: (line: any) => boolean, resolve: (line: any) => void }> = []
+  let partial = ''
+  socket.on('data', (chunk: Buffer) => {
+    const parts = (partial + chunk.toString('utf8')).split('\n')
+    partial = parts.pop()!
+    for (const text of parts) {
+      const line = JSON.parse(text)
+      lines.push(line)
+      for (const waiter of waiters.filter((w) => w.match(line))) {
+        waiters.splice(waiters.indexOf(waiter), 1)
+        waiter.resolve(line)
+      }
+    }
+  })
+  const result = new Promise<any>((resolve) => socket.on('close', () => {
+    void client.close()
+    resolve(lines.find((line) => line.type === 'result'))
+  }))
+  socket.write(JSON.stringify(job) + '\n')
+  return {
+    socket,
+    lines,
+    result,
+    send: (message) => socket.write(JSON.stringify(message) + '\n'),
+    waitFor: (match) => new Promise((resolve) => {
+      const found = lines.find(match)
+      if (found) resolve(found)
+      else waiters.push({ match, resolve })
+    })
+  }
 }
 
 /** Counts the System V IPC objects (shared memory, semaphores, message queues) owned by `uid`. */

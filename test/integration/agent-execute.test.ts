@@ -90,15 +90,17 @@ describe('runner agent: one job', () => {
     expect(ok.body.status).toBe('ok')
   })
 
-  test('a streamed job answers NDJSON: output as it is read, a character split across reads joined, then the result', async () => {
+  test('a streamed job answers NDJSON: its stage, output as it is read (a character split across reads joined), its exit, then the result', async () => {
     const code = 'import sys, time\nsys.stdout.buffer.write(b"a\\xc3"); sys.stdout.flush()\ntime.sleep(0.2)\nsys.stdout.buffer.write(b"\\xa9\\n"); sys.stdout.flush()\ntime.sleep(0.2)\nsys.stderr.write("e\\n")'
     const response = await request(`${host.url}/execute`, { method: 'POST', headers: { 'content-type': JOB_CONTENT_TYPE }, body: encodeJob({ language: 'python', code, stream: true }, '') })
     expect(response.headers['content-type']).toBe('application/x-ndjson')
     const lines = (await response.body.text()).trim().split('\n').map((line) => JSON.parse(line))
     expect(lines.slice(0, -1)).toEqual([
+      { type: 'stage', stage: 'run' },
       { type: 'output', stage: 'run', stream: 'stdout', data: 'a' },
       { type: 'output', stage: 'run', stream: 'stdout', data: '\u00e9\n' },
-      { type: 'output', stage: 'run', stream: 'stderr', data: 'e\n' }
+      { type: 'output', stage: 'run', stream: 'stderr', data: 'e\n' },
+      { type: 'exit', stage: 'run', status: 'ok', exitCode: 0, signal: null }
     ])
     expect(lines[lines.length - 1]).toMatchObject({ type: 'result', status: 'ok', run: { stdout: 'a\u00e9\n', stderr: 'e\n' }, clean: true })
   })

@@ -1,0 +1,185 @@
+import { constants } from 'node:os'
+import type { Duplex } from 'node:stream'
+import { StringDecoder } from 'node:string_decoder'
+import type { JobResult, LiveJob } from './job'
+import { control, type Launcher } from './launcher'
+import { ndjsonLiveJob } from './live-job'
+
+/** The Upgrade protocol of GET /interactive: after the 101, the socket carries the job both ways. */
+export const INTERACTIVE_PROTOCOL = 'codeexec-interactive'
+
+/** What a client sends during an interactive job, a JSON line each, after the job's own line. */
+export type ControlMessage =
+  | { type: 'stdin', data: string }
+  | { type: 'eof' }
+  | { type: 'signal', signal: string }
+
+// Control lines held for a run stage that has not started, at most, before the client is paused.
+const WAITING_BYTES = 1 << 20
+// The longest control line taken: a stdin message, JSON-escaped.
+const CONTROL_LINE_BYTES = 8 << 20
+
+/** The launcher's control lines for a message; null when it is not one. */
+export function controlLines (message: unknown): Buffer[] | null {
+  if (typeof message !== 'object' || message === null) return null
+  const { type, data, signal } = message as Record<string, unknown>
+  if (type === 'stdin' && typeof data === 'string') return control.input(Buffer.from(data, 'utf8'))
+  if (type === 'eof') return control.endOfInput()
+  const number = typeof signal === 'string' ? (constants.signals as Record<string, number>)[signal] : undefined
+  if (type === 'signal' && number !== undefined) return control.signal(number)
+  return null
+}
+
+/**
+ * A client's control lines for one interactive job: held until the run stage starts (its program does
+ * not exist before), then passed to the launcher as fast as it takes them, then dropped once it is over.
+ * The client is paused while they pile up, so a program that reads nothing holds its input back.
+ */
+export class ControlRelay {
+  private waiting: Buffer[][] = []
+  private waitingBytes = 0
+  private state: 'waiting' | 'open' | 'over' = 'waiting'
+  private paused = false
+
+  constructor (private readonly launcher: Launcher, private readonly client: { pause: () => void, resume: () => void }) {}
+
+  send (lines: Buffer[]): void {
+    if (this.state === 'over') return
+    if (this.state === 'waiting') {
+      this.waiting.push(lines)
+      for (const line of lines) this.waitingBytes += line.length
+      if (this.waitingBytes > WAITING_BYTES) this.pause()
+      return
+    }
+    if (!this.launcher.control(lines)) {
+      this.pause()
+      this.launcher.drained(() => this.resume())
+    }
+  }
+
+  /** The run stage has started. */
+  open (): void {
+    if (this.state !== 'waiting') return
+    this.state = 'open'
+    const waiting = this.waiting
+    this.waiting = []
+    this.waitingBytes = 0
+    this.resume()
+    for (const lines of waiting) this.send(lines)
+  }
+
+  /** The run stage is over, or never came. */
+  close (): void {
+    this.state = 'over'
+    this.waiting = []
+    this.resume()
+  }
+
+  private pause (): void {
+    if (!this.paused) this.client.pause()
+    this.paused = true
+  }
+
+  private resume (): void {
+    if (this.paused) this.client.resume()
+    this.paused = false
+  }
+}
+
+export interface InteractiveRun {
+  launcher: Launcher
+  /** Checks the job's line and runs it; throws on a bad job, as POST /execute answers it. */
+  run: (header: string, live: LiveJob) => Promise<JobResult>
+  bodyLimitBytes: number
+}
+
+/**
+ * One interactive job on an upgraded socket. In: the job's JSON line, then control messages. Out: the
+ * NDJSON of a streamed job (live-job.ts) and its result, then the end of the socket. A client that goes
+ * away mid-run has its program killed; the job still ends and cleans up as any other. Resolves once the
+ * job is over.
+ */
+export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, bodyLimitBytes }: InteractiveRun): Promise<void> {
+  return new Promise((resolve) => {
+    const relay = new ControlRelay(launcher, socket)
+    const decoder = new StringDecoder('utf8')
+    const parts: string[] = []
+    let partBytes = 0
+    let started = false
+    let over = false
+    const write = (line: string) => { if (!socket.destroyed && socket.writable) socket.write(line) }
+    const finish = (last: object) => {
+      over = true
+      relay.close()
+      if (!socket.destroyed && socket.writable) socket.end(JSON.stringify({ type: 'result', ...last }) + '\n')
+      resolve()
+    }
+
+    const start = (header: string) => {
+      started = true
+      const live = ndjsonLiveJob(write, true)
+      const { onStage, onExit } = live
+      live.onStage = (stage) => {
+        onStage?.(stage)
+        if (stage === 'run') relay.open()
+      }
+      live.onExit = (stage, report) => {
+        if (stage === 'run') relay.close()
+        onExit?.(stage, report)
+      }
+      run(header, live).then(finish, (err: Error & { code?: string }) => {
+        finish({ error: { code: err.code ?? 'RUNNER_ERR_INTERNAL', message: err.message } })
+      })
+    }
+
+    const line = (text: string) => {
+      if (!started) return start(text)
+      let message: unknown
+      try {
+        message = JSON.parse(text)
+      } catch {
+        return
+      }
+      // The proxy checks every message; anything else is dropped.
+      const lines = controlLines(message)
+      if (lines) relay.send(lines)
+    }
+
+    const take = (chunk: Buffer) => {
+      let text = decoder.write(chunk)
+      let newline
+      while ((newline = text.indexOf('\n')) >= 0) {
+        parts.push(text.slice(0, newline))
+        const whole = parts.join('')
+        parts.length = 0
+        partBytes = 0
+        text = text.slice(newline + 1)
+        line(whole)
+      }
+      if (text === '') return
+      parts.push(text)
+      partBytes += text.length
+      if (partBytes > (started ? CONTROL_LINE_BYTES : bodyLimitBytes)) {
+        // Nobody sends that: the program goes, and the socket with it.
+        relay.send(control.signal(constants.signals.SIGKILL))
+        socket.destroy()
+      }
+    }
+
+    socket.on('data', take)
+    socket.on('error', () => {})
+    // The agent's sockets are half-open ones (node:http's): a client that ends its side has gone.
+    const gone = () => {
+      if (!started) {
+        if (!over) resolve()
+        over = true
+        socket.destroy()
+        return
+      }
+      if (!over) relay.send(control.signal(constants.signals.SIGKILL))
+    }
+    socket.on('end', gone)
+    socket.on('close', gone)
+    if (head.length > 0) take(head)
+  })
+}
