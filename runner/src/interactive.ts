@@ -2,6 +2,7 @@ import { constants } from 'node:os'
 import type { Duplex } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import type { JobResult, LiveJob } from './job'
+import { InputRelay } from './input-relay'
 import { control, type Launcher } from './launcher'
 import { ndjsonLiveJob } from './live-job'
 
@@ -14,8 +15,6 @@ export type ControlMessage =
   | { type: 'eof' }
   | { type: 'signal', signal: string }
 
-// Control lines held for a run stage that has not started, at most, before the client is paused.
-const WAITING_BYTES = 1 << 20
 // The longest control line taken: a stdin message, JSON-escaped.
 const CONTROL_LINE_BYTES = 8 << 20
 
@@ -28,62 +27,6 @@ export function controlLines (message: unknown): Buffer[] | null {
   const number = typeof signal === 'string' ? (constants.signals as Record<string, number>)[signal] : undefined
   if (type === 'signal' && number !== undefined) return control.signal(number)
   return null
-}
-
-/**
- * A client's control lines for one interactive job: held until the run stage starts (its program does
- * not exist before), then passed to the launcher as fast as it takes them, then dropped once it is over.
- * The client is paused while they pile up, so a program that reads nothing holds its input back.
- */
-export class ControlRelay {
-  private waiting: Buffer[][] = []
-  private waitingBytes = 0
-  private state: 'waiting' | 'open' | 'over' = 'waiting'
-  private paused = false
-
-  constructor (private readonly launcher: Launcher, private readonly client: { pause: () => void, resume: () => void }) {}
-
-  send (lines: Buffer[]): void {
-    if (this.state === 'over') return
-    if (this.state === 'waiting') {
-      this.waiting.push(lines)
-      for (const line of lines) this.waitingBytes += line.length
-      if (this.waitingBytes > WAITING_BYTES) this.pause()
-      return
-    }
-    if (!this.launcher.control(lines)) {
-      this.pause()
-      this.launcher.drained(() => this.resume())
-    }
-  }
-
-  /** The run stage has started. */
-  open (): void {
-    if (this.state !== 'waiting') return
-    this.state = 'open'
-    const waiting = this.waiting
-    this.waiting = []
-    this.waitingBytes = 0
-    this.resume()
-    for (const lines of waiting) this.send(lines)
-  }
-
-  /** The run stage is over, or never came. */
-  close (): void {
-    this.state = 'over'
-    this.waiting = []
-    this.resume()
-  }
-
-  private pause (): void {
-    if (!this.paused) this.client.pause()
-    this.paused = true
-  }
-
-  private resume (): void {
-    if (this.paused) this.client.resume()
-    this.paused = false
-  }
 }
 
 export interface InteractiveRun {
@@ -101,7 +44,8 @@ export interface InteractiveRun {
  */
 export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, bodyLimitBytes }: InteractiveRun): Promise<void> {
   return new Promise((resolve) => {
-    const relay = new ControlRelay(launcher, socket)
+    // Held until the run stage starts: its program does not exist before.
+    const relay = new InputRelay(socket)
     const decoder = new StringDecoder('utf8')
     const parts: string[] = []
     let partBytes = 0
@@ -121,7 +65,7 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
       const { onStage, onExit } = live
       live.onStage = (stage) => {
         onStage?.(stage)
-        if (stage === 'run') relay.open()
+        if (stage === 'run') relay.open({ write: (lines) => launcher.control(lines), drained: (listener) => launcher.drained(listener) })
       }
       live.onExit = (stage, report) => {
         if (stage === 'run') relay.close()

@@ -39,7 +39,9 @@ describe('runner agent: an interactive job', () => {
   test('a signal reaches the program: a handler runs, or the default action kills it', async () => {
     const handled = await interactive(host.url, {
       language: 'python',
-      code: 'import signal, sys, time\nsignal.signal(signal.SIGUSR1, lambda *a: (print("usr1", flush=True), sys.exit(3)))\nprint("ready", flush=True)\ntime.sleep(20)'
+      // The handler only sets a flag: printing from it could land inside print("ready")'s own flush.
+      code: 'import signal, sys, time\ngot = []\nsignal.signal(signal.SIGUSR1, lambda *a: got.append(1))\nprint("ready", flush=True)\n' +
+        'while not got: time.sleep(0.01)\nprint("usr1")\nsys.exit(3)'
     })
     await handled.waitFor((line) => line.type === 'output' && line.data === 'ready\n')
     handled.send({ type: 'signal', signal: 'SIGUSR1' })
