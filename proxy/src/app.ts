@@ -11,6 +11,7 @@ import { healthRoutes } from './routes/health'
 import { metricsRoute } from './routes/metrics'
 import { runtimesRoute } from './routes/runtimes'
 import { pistonRoutes } from './routes/piston'
+import { pistonConnectRoute } from './routes/piston-connect'
 import { submissionRoutes } from './routes/submissions'
 import { websocketRoute } from './routes/websocket'
 import { poolSubmissionQueue } from './submissions/pool-queue'
@@ -69,6 +70,7 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
     executeRoute(routes, config, pool, metrics)
     runtimesRoute(routes, pool)
     pistonRoutes(routes, config, pool, metrics)
+    pistonConnectRoute(routes, config, pool, metrics)
     submissionRoutes(routes, { config, pool, metrics, submissions })
     websocketRoute(routes, { config, pool, metrics, submissions })
     docsRoute(routes)

@@ -5,7 +5,8 @@ import type { Config } from './config'
 import type { ExecutionPool } from './execution-pool'
 import { containerMemoryBytes, runnerDeadlineMs, type EffectiveLimits } from './limits'
 import type { Metrics, RejectionReason } from './metrics'
-import { RunnerError, type OutputHandler, type RunnerResult } from './pool/runner'
+import type { InputRelay } from '../../runner/src/input-relay'
+import { RunnerError, type LiveHandlers, type RunnerResult } from './pool/runner'
 
 const sinceMs = (start: number) => Math.round((performance.now() - start) * 100) / 100
 
@@ -62,8 +63,13 @@ export interface JobSource {
   gone: () => boolean
   /** Called once a runner has taken the job. */
   onRunning?: () => void
-  /** Called with the program's output as it is produced; the job is then streamed from the runner. */
-  onOutput?: OutputHandler
+  /** Told what the job does as it happens (output, stages); the job is then streamed from the runner. */
+  live?: LiveHandlers
+  /**
+   * The program's input while it runs (control messages, see interactive-input.ts): the job is then
+   * interactive, and `live` is required. Its stdin is the relay's first message, not ExecutionInput's.
+   */
+  input?: InputRelay
 }
 
 /** An answer as /api/v1 gives it: each stage without `output` (the interleaved stream, Piston's). */
@@ -133,7 +139,10 @@ export async function runJob (input: ExecutionInput, { config, pool, metrics }: 
   let result: RunnerResult
   try {
     await pool.fit(runner, containerMemoryBytes(config, limits))
-    result = await runner.execute(job, input.stdin, runnerDeadlineMs(limits, language.compile !== undefined), source.onOutput)
+    const deadlineMs = runnerDeadlineMs(limits, language.compile !== undefined)
+    result = source.input && source.live
+      ? await runner.interactive(job, deadlineMs, source.live, source.input)
+      : await runner.execute(job, input.stdin, deadlineMs, source.live)
   } catch (err) {
     // The runner died or hung mid-job, most likely by the program's doing: a result, not an HTTP error.
     const code = err instanceof RunnerError ? err.code : (err as { code?: string }).code ?? 'UNKNOWN'

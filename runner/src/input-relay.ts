@@ -20,6 +20,7 @@ export class InputRelay {
   private sink?: RelaySink
   private over = false
   private paused = false
+  private left = false
 
   constructor (private readonly client: { pause: () => void, resume: () => void }) {}
 
@@ -48,6 +49,25 @@ export class InputRelay {
     for (const parts of waiting) this.send(parts)
   }
 
+  /**
+   * The client has gone: nothing it sent is of use any more but `last` (a kill), which the program gets
+   * as soon as it exists, even if that is after this.
+   */
+  abandon (last: Buffer[]): void {
+    if (this.over || this.left) return
+    this.left = true
+    if (this.sink) {
+      this.send(last)
+      return
+    }
+    this.waiting = [last]
+    this.waitingBytes = 0
+    this.resume()
+  }
+
+  /** Whether the client has gone (`abandon`). */
+  get abandoned (): boolean { return this.left }
+
   /** The program is over, or never came: input is dropped from now on. */
   close (): void {
     this.over = true
@@ -55,7 +75,6 @@ export class InputRelay {
     this.resume()
   }
 
-  get closed (): boolean { return this.over }
 
   private pause (): void {
     if (!this.paused) this.client.pause()

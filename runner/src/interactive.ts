@@ -105,7 +105,7 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
       partBytes += text.length
       if (partBytes > (started ? CONTROL_LINE_BYTES : bodyLimitBytes)) {
         // Nobody sends that: the program goes, and the socket with it.
-        relay.send(control.signal(constants.signals.SIGKILL))
+        relay.abandon(control.signal(constants.signals.SIGKILL))
         socket.destroy()
       }
     }
@@ -120,7 +120,7 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
         socket.destroy()
         return
       }
-      if (!over) relay.send(control.signal(constants.signals.SIGKILL))
+      if (!over) relay.abandon(control.signal(constants.signals.SIGKILL))
     }
     socket.on('end', gone)
     socket.on('close', gone)

@@ -1,13 +1,31 @@
+import type { Duplex } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import { Client } from 'undici'
-import type { JobResult } from '../../../runner/src/job'
+import { INTERACTIVE_PROTOCOL } from '../../../runner/src/interactive'
+import type { InputRelay } from '../../../runner/src/input-relay'
+import type { JobResult, JobStatus } from '../../../runner/src/job'
 import { encodeJob, JOB_CONTENT_TYPE } from '../../../runner/src/job-wire'
+import type { StageName } from '../../../runner/src/limits'
 
 /** What a runner agent answers to POST /execute: the agent's own type. */
 export type RunnerResult = JobResult
 
 /** A piece of a streamed job's output, as the program wrote it. */
-export type OutputHandler = (stage: 'compile' | 'run', stream: 'stdout' | 'stderr', data: string) => void
+export type OutputHandler = (stage: StageName, stream: 'stdout' | 'stderr', data: string) => void
+
+/** How a stage ended, as a live job tells it before its result. */
+export interface StageExit {
+  status: JobStatus
+  exitCode: number | null
+  signal: string | null
+}
+
+/** What a live job (streamed or interactive) tells as it happens. */
+export interface LiveHandlers {
+  onOutput: OutputHandler
+  onStage?: (stage: StageName) => void
+  onExit?: (stage: StageName, exit: StageExit) => void
+}
 
 export class RunnerError extends Error {
   constructor (message: string, readonly code: string, options?: { cause?: unknown }) {
@@ -61,41 +79,90 @@ export class Runner {
   }
 
   /**
-   * Runs `job` (everything but stdin) with `stdin` on this runner. With `onOutput`, the agent streams the
-   * program's output as it is read (NDJSON, runner/src/app.ts) and each piece is handed on at once.
+   * Runs `job` (everything but stdin) with `stdin` on this runner. With `live`, the agent streams the
+   * program's output as it is read (NDJSON, runner/src/live-job.ts) and each piece is handed on at once.
    */
-  async execute (job: object, stdin: string, timeoutMs: number, onOutput?: OutputHandler): Promise<RunnerResult> {
+  async execute (job: object, stdin: string, timeoutMs: number, live?: LiveHandlers): Promise<RunnerResult> {
     let response
     try {
       response = await this.client.request({
         path: '/execute',
         method: 'POST',
         headers: { 'content-type': JOB_CONTENT_TYPE },
-        body: encodeJob(onOutput ? { ...job, stream: true } : job, stdin),
+        body: encodeJob(live ? { ...job, stream: true } : job, stdin),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs
       })
     } catch (err) {
       throw new RunnerError(`runner ${this.id} did not answer: ${(err as Error).message}`, (err as { code?: string }).code ?? 'UNKNOWN', { cause: err })
     }
-    if (response.statusCode !== 200 || !onOutput) {
+    if (response.statusCode !== 200 || !live) {
       const text = await response.body.text()
       if (response.statusCode !== 200) {
         throw new RunnerError(`runner ${this.id} answered ${response.statusCode}: ${text.slice(0, 500)}`, `HTTP_${response.statusCode}`)
       }
       return JSON.parse(text) as RunnerResult
     }
-    return await this.readStream(response.body, onOutput)
+    return await this.readLive(response.body, live)
   }
 
-  private async readStream (body: AsyncIterable<Buffer>, onOutput: OutputHandler): Promise<RunnerResult> {
+  /**
+   * Runs `job` interactively: `input` (control messages as JSON lines, runner/src/interactive.ts) goes to
+   * the program while it runs, over an upgraded connection, and `live` hears what it does. The whole job
+   * must end within timeoutMs.
+   */
+  async interactive (job: object, timeoutMs: number, live: LiveHandlers, input: InputRelay): Promise<RunnerResult> {
+    // One deadline for the whole job, the upgrade included.
+    const deadline = new AbortController()
+    let socket: Duplex | undefined
+    const timer = setTimeout(() => {
+      deadline.abort()
+      socket?.destroy()
+    }, timeoutMs)
+    try {
+      ({ socket } = await this.client.upgrade({ path: '/interactive', method: 'GET', protocol: INTERACTIVE_PROTOCOL, signal: deadline.signal }))
+    } catch (err) {
+      clearTimeout(timer)
+      input.close()
+      throw new RunnerError(`runner ${this.id} did not take an interactive job: ${(err as Error).message}`,
+        deadline.signal.aborted ? 'UND_ERR_HEADERS_TIMEOUT' : (err as { code?: string }).code ?? 'UNKNOWN', { cause: err })
+    }
+    socket.on('error', () => {})
+    try {
+      socket.write(JSON.stringify(job) + '\n')
+      input.open({
+        write: (parts) => {
+          let room = true
+          for (const part of parts) room = socket.write(part)
+          return room
+        },
+        drained: (listener) => {
+          if (socket.writableNeedDrain) socket.once('drain', listener)
+          else setImmediate(listener)
+        }
+      })
+      return await this.readLive(socket, live)
+    } catch (err) {
+      if (deadline.signal.aborted) throw new RunnerError(`runner ${this.id} did not end an interactive job within ${timeoutMs} ms`, 'UND_ERR_BODY_TIMEOUT', { cause: err })
+      throw err
+    } finally {
+      clearTimeout(timer)
+      input.close()
+      socket.destroy()
+    }
+  }
+
+  /** Reads a live job's NDJSON, handing on each event, to its result. */
+  private async readLive (body: AsyncIterable<Buffer>, live: LiveHandlers): Promise<RunnerResult> {
     // The result's line can be tens of megabytes: its pieces are joined once, not rescanned per chunk.
     const parts: string[] = []
     const decoder = new StringDecoder('utf8')
     let result: (RunnerResult & { type?: string, error?: { message: string } }) | undefined
     const line = (text: string) => {
       const message = JSON.parse(text)
-      if (message.type === 'output') onOutput(message.stage, message.stream, message.data)
+      if (message.type === 'output') live.onOutput(message.stage, message.stream, message.data)
+      else if (message.type === 'stage') live.onStage?.(message.stage)
+      else if (message.type === 'exit') live.onExit?.(message.stage, { status: message.status, exitCode: message.exitCode, signal: message.signal })
       else if (message.type === 'result') result = message
     }
     for await (const chunk of body) {

@@ -9,7 +9,7 @@ import { apiKeyOf, keysConfigured, userOf } from '../auth'
 import type { Config } from '../config'
 import { toPublicError } from '../error-handler'
 import type { ExecutionPool } from '../execution-pool'
-import { runExecution, type ExecutionAnswer } from '../execution'
+import { runExecution, type ExecutionAnswer, type ExecutionInput } from '../execution'
 import { effectiveLimits, type RequestedLimits } from '../limits'
 import type { Metrics } from '../metrics'
 import { versionSatisfies } from '../versions'
@@ -23,7 +23,7 @@ const PistonFile = Type.Object({
   encoding: Type.Optional(Type.Union([Type.Literal('utf8'), Type.Literal('base64'), Type.Literal('hex')]))
 })
 
-const PistonExecute = Type.Object({
+export const PistonExecute = Type.Object({
   language: Type.String({ minLength: 1 }),
   version: Type.Optional(Type.String()),
   files: Type.Array(PistonFile, { minItems: 1 }),
@@ -37,9 +37,9 @@ const PistonExecute = Type.Object({
   run_memory_limit: Type.Optional(Type.Integer())
 })
 
-type PistonExecuteBody = Static<typeof PistonExecute>
+export type PistonExecuteBody = Static<typeof PistonExecute>
 
-class PistonError extends Error {
+export class PistonError extends Error {
   constructor (message: string, readonly statusCode = 400) {
     super(message)
   }
@@ -92,6 +92,25 @@ export function pistonStage (stage: StageReport) {
   }
 }
 
+/** A Piston execute body as the job it asks for; a PistonError (Piston's message) when it cannot be run. */
+export function pistonInput (body: PistonExecuteBody, config: Config, pool: ExecutionPool): ExecutionInput {
+  const language = findLanguage(body.language)
+  if (!language) throw new PistonError(`${body.language}-${body.version ?? '*'} runtime is unknown`)
+  const version = pool.versions[language.name] ?? 'unknown'
+  if (!versionSatisfies(body.version, version)) {
+    throw new PistonError(`${body.language}-${body.version} runtime is unknown; we have ${language.name}-${version}`)
+  }
+  let source
+  try {
+    source = prepareFiles(body.files, language, config.runner.scratchBytes)
+  } catch (err) {
+    if (err instanceof FilesError) throw new PistonError(err.message)
+    throw err
+  }
+  const limits = effectiveLimits(config, language, pistonLimits(body, config))
+  return { language, ...source, stdin: body.stdin ?? '', args: body.args ?? [], limits }
+}
+
 export function pistonAnswer (answer: ExecutionAnswer) {
   const compile = answer.compile ? pistonStage(answer.compile) : undefined
   // On a failed compile Piston repeats the compile stage as the run stage.
@@ -126,25 +145,7 @@ export function pistonRoutes (app: FastifyInstance, config: Config, pool: Execut
 
     piston.withTypeProvider<TypeBoxTypeProvider>().post('/api/v2/execute', { schema: { body: PistonExecute } }, async (request, reply) => {
       if (keysConfigured(config)) userOf(config, apiKeyOf(request.headers), undefined)
-      const body = request.body
-      const language = findLanguage(body.language)
-      if (!language) throw new PistonError(`${body.language}-${body.version ?? '*'} runtime is unknown`)
-      const version = pool.versions[language.name] ?? 'unknown'
-      if (!versionSatisfies(body.version, version)) {
-        throw new PistonError(`${body.language}-${body.version} runtime is unknown; we have ${language.name}-${version}`)
-      }
-      let source
-      try {
-        source = prepareFiles(body.files, language, config.runner.scratchBytes)
-      } catch (err) {
-        if (err instanceof FilesError) throw new PistonError(err.message)
-        throw err
-      }
-      const limits = effectiveLimits(config, language, pistonLimits(body, config))
-      const answer = await runExecution(
-        { language, ...source, stdin: body.stdin ?? '', args: body.args ?? [], limits },
-        { config, pool, metrics, request, reply }
-      )
+      const answer = await runExecution(pistonInput(request.body, config, pool), { config, pool, metrics, request, reply })
       if (answer === null) return reply.code(499).send({ message: 'the client closed the request while it waited for a runner' })
       return pistonAnswer(answer)
     })

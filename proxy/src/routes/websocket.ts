@@ -5,6 +5,9 @@ import { apiKeyOf, userOf } from '../auth'
 import { fieldPath } from '../error-handler'
 import { ForbiddenError, InvalidFieldError, InvalidJsonError } from '../errors'
 import { submissionBodySchema, type SubmissionBody } from '../schemas'
+import type { InputRelay } from '../../../runner/src/input-relay'
+import { abandonInput, interactiveInput, MAX_INPUT_MESSAGE_BYTES, sendInput, SIGNAL_NAMES, type ProgramInput } from '../interactive-input'
+import { socketSender } from '../socket-sender'
 import type { SubmissionEvent } from '../submissions/queue'
 import { submit, type SubmissionContext } from './submissions'
 
@@ -14,11 +17,29 @@ declare module 'fastify' {
   }
 }
 
+/** A program input message as a client sends it over the socket, checked; throws naming the bad field. */
+function programInput (message: Record<string, unknown>): ProgramInput {
+  const { type, data, signal } = message
+  if (type === 'stdin') {
+    if (typeof data !== 'string') throw new InvalidFieldError('data', 'must be a string')
+    if (Buffer.byteLength(data) > MAX_INPUT_MESSAGE_BYTES) throw new InvalidFieldError('data', `must be at most ${MAX_INPUT_MESSAGE_BYTES} bytes a message`)
+    return { type, data }
+  }
+  if (type === 'signal') {
+    if (typeof signal !== 'string' || !SIGNAL_NAMES.includes(signal)) throw new InvalidFieldError('signal', `must be a signal's name, such as SIGINT, SIGTERM or SIGKILL, got ${JSON.stringify(signal)}`)
+    return { type, signal }
+  }
+  return { type: 'eof' }
+}
+
 /**
- * GET /api/v1/ws: every event of the user's submissions (queued, running, done), in order, and a way to
- * submit: {"type": "submit", "ref"?, ...the submission body}. A client that stops reading is cut off
- * once its unsent events pass websocket.maxBufferedBytes (its submissions run on; GET reads their
- * results); one that leaves costs nothing: its submissions finish and are kept as any others.
+ * GET /api/v1/ws: every event of the user's submissions (queued, running, stdout, stderr, done), in
+ * order, and a way to submit: {"type": "submit", "ref"?, "interactive"?, ...the submission body}. An
+ * interactive submission takes {"type": "stdin" | "eof" | "signal", "id", ...} from the socket that made
+ * it while it runs. A client that stops reading is cut off once its unsent events pass
+ * websocket.maxBufferedBytes (its submissions run on; GET reads their results); one that leaves costs
+ * nothing: its submissions finish and are kept as any others, but its interactive ones are killed (or,
+ * not yet started, never run).
  */
 export function websocketRoute (app: FastifyInstance, context: SubmissionContext): void {
   const { config, metrics, submissions } = context
@@ -33,18 +54,13 @@ export function websocketRoute (app: FastifyInstance, context: SubmissionContext
   }, (socket: WebSocket, request: FastifyRequest) => {
     const userId = request.socketUser!
     metrics.websocketConnections.inc()
-    const send = (message: object) => {
-      if (socket.readyState !== socket.OPEN) return
-      if (socket.bufferedAmount > config.websocket.maxBufferedBytes) {
-        metrics.websocketsDropped.inc()
-        // Nothing more is queued for it: the close frame follows what is buffered already, and ws destroys
-        // the socket if the client never answers it.
-        socket.close(1013, 'too many unread events: read faster, or GET /api/v1/submissions/:id')
-        return
-      }
-      socket.send(JSON.stringify(message))
-    }
-    const unsubscribe = submissions.subscribe(userId, (event: SubmissionEvent) => send(event))
+    const send = socketSender(socket, config, metrics, 'too many unread events: read faster, or GET /api/v1/submissions/:id')
+    // This socket's interactive submissions, until done.
+    const relays = new Map<string, InputRelay>()
+    const unsubscribe = submissions.subscribe(userId, (event: SubmissionEvent) => {
+      if (event.type === 'done') relays.delete(event.id)
+      send(event)
+    })
 
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       let message: { type?: unknown, ref?: unknown, [field: string]: unknown }
@@ -56,13 +72,23 @@ export function websocketRoute (app: FastifyInstance, context: SubmissionContext
         send({ type: 'error', error: { code: new InvalidJsonError('').code, message: 'each message must be a JSON object as text' } })
         return
       }
-      const { type, ref, ...body } = message
+      const { type, ref, interactive, ...body } = message
       try {
-        if (type !== 'submit') throw new InvalidFieldError('type', `must be "submit", got ${JSON.stringify(type)}`)
+        if (type === 'stdin' || type === 'eof' || type === 'signal') {
+          const relay = typeof message.id === 'string' ? relays.get(message.id) : undefined
+          if (!relay) throw new InvalidFieldError('id', `must be the id of a running interactive submission made on this connection, got ${JSON.stringify(message.id)}`)
+          sendInput(relay, programInput(message))
+          return
+        }
+        if (type !== 'submit') throw new InvalidFieldError('type', `must be "submit", "stdin", "eof" or "signal", got ${JSON.stringify(type)}`)
+        if (interactive !== undefined && typeof interactive !== 'boolean') throw new InvalidFieldError('interactive', 'must be a boolean')
         const problem = Value.Errors(schema, body).First()
         if (problem) throw new InvalidFieldError(fieldPath(problem.path), problem.message)
         if (body.userId !== undefined && body.userId !== userId) throw new ForbiddenError(`userId ${JSON.stringify(body.userId)} is not this connection's user`)
-        const view = submit(body as SubmissionBody, userId, context)
+        // Its input comes from this socket: the socket is paused while input piles up ahead of the program.
+        const relay = interactive === true ? interactiveInput((body.stdin as string | undefined) ?? '', socket) : undefined
+        const view = submit(body as SubmissionBody, userId, context, relay)
+        if (relay) relays.set(view.id, relay)
         send({ type: 'submitted', ...(ref !== undefined ? { ref } : {}), id: view.id, position: view.position })
       } catch (err) {
         const error = err as { code?: string, message: string, statusCode?: number }
@@ -70,6 +96,8 @@ export function websocketRoute (app: FastifyInstance, context: SubmissionContext
       }
     })
     socket.on('close', () => {
+      for (const relay of relays.values()) abandonInput(relay)
+      relays.clear()
       unsubscribe()
       metrics.websocketConnections.dec()
     })

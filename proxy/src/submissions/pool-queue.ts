@@ -12,11 +12,13 @@ const RETRY_MS = 250
  * until the app closes (`closing`). Its result is /api/v1/execute's answer.
  */
 export function poolSubmissionQueue (config: Config, pool: ExecutionPool, metrics: Metrics, log: { warn: (object: object, message: string) => void }, closing: () => boolean): SubmissionQueue {
-  const run: JobRunner = async (input, onRunning, onOutput) => {
+  const run: JobRunner = async (input, onRunning, onOutput, relay) => {
     const execution = { language: input.language.name }
     for (;;) {
       try {
-        const answer = await runJob(input, { config, pool, metrics }, { log, execution, gone: () => false, onRunning, onOutput })
+        // An interactive submission whose client left before it ran is not run.
+        const gone = () => relay?.abandoned === true
+        const answer = await runJob(input, { config, pool, metrics }, { log, execution, gone, onRunning, live: { onOutput }, input: relay })
         return answer && v1Answer(answer)
       } catch (err) {
         const code = (err as { code?: string }).code

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ExecutionAnswer, ExecutionInput } from '../execution'
+import type { InputRelay } from '../../../runner/src/input-relay'
 import type { OutputHandler } from '../pool/runner'
 
 export type SubmissionState = 'queued' | 'running' | 'done'
@@ -45,6 +46,8 @@ interface Submission {
   submittedAt: number
   finishedAt?: number
   input?: ExecutionInput
+  /** An interactive submission's input while it runs. */
+  relay?: InputRelay
   result?: ExecutionAnswer
 }
 
@@ -55,8 +58,11 @@ export class SubmissionRejected extends Error {
   }
 }
 
-/** Runs a submission's job, telling its output as it comes; resolves with its answer (null only if it never ran). */
-export type JobRunner = (input: ExecutionInput, onRunning: () => void, onOutput: OutputHandler) => Promise<ExecutionAnswer | null>
+/**
+ * Runs a submission's job, telling its output as it comes, interactively when it has a `relay`; resolves
+ * with its answer (null only if it never ran).
+ */
+export type JobRunner = (input: ExecutionInput, onRunning: () => void, onOutput: OutputHandler, relay?: InputRelay) => Promise<ExecutionAnswer | null>
 
 export interface SubmissionObserver {
   started (waitSeconds: number): void
@@ -86,8 +92,8 @@ export class SubmissionQueue {
     this.sweeper.unref()
   }
 
-  /** Queues a job for `userId`; throws SubmissionRejected when a cap is reached. */
-  submit (userId: string, input: ExecutionInput): SubmissionView {
+  /** Queues a job for `userId`, interactive with `relay`; throws SubmissionRejected when a cap is reached. */
+  submit (userId: string, input: ExecutionInput, relay?: InputRelay): SubmissionView {
     if (this.closed) throw new SubmissionRejected('submissions_full', 'the service is shutting down')
     const line = this.waiting.get(userId) ?? []
     const canStart = (this.active.get(userId) ?? 0) < this.limits.maxRunningPerUser
@@ -97,7 +103,7 @@ export class SubmissionQueue {
     if (this.queuedCount >= this.limits.maxQueued) {
       throw new SubmissionRejected('submissions_full', `${this.queuedCount} submissions are queued, the most the service takes; retry later`)
     }
-    const submission: Submission = { id: randomBytes(16).toString('base64url'), userId, state: 'queued', seq: ++this.seq, submittedAt: performance.now(), input }
+    const submission: Submission = { id: randomBytes(16).toString('base64url'), userId, state: 'queued', seq: ++this.seq, submittedAt: performance.now(), input, relay }
     this.submissions.set(submission.id, submission)
     this.queuedCount++
     const position = this.positionOf(submission)
@@ -158,7 +164,9 @@ export class SubmissionQueue {
     const { userId } = submission
     this.active.set(userId, (this.active.get(userId) ?? 0) + 1)
     const input = submission.input!
+    const relay = submission.relay
     submission.input = undefined
+    submission.relay = undefined
     const onRunning = () => {
       submission.state = 'running'
       this.queuedCount--
@@ -167,7 +175,7 @@ export class SubmissionQueue {
       this.emit(userId, { type: 'running', id: submission.id })
     }
     const onOutput: OutputHandler = (stage, stream, data) => this.emit(userId, { type: stream, id: submission.id, stage, data })
-    this.run(input, onRunning, onOutput).then(
+    this.run(input, onRunning, onOutput, relay).then(
       (answer) => answer ?? notRun(input.language.name, 'the submission did not run'),
       (err: Error) => notRun(input.language.name, `the submission could not run: ${err.message}`)
     ).then((answer) => {

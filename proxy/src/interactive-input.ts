@@ -1,0 +1,36 @@
+import { constants } from 'node:os'
+import { InputRelay } from '../../runner/src/input-relay'
+
+/** What a client may send to an interactive program while it runs (the agent's control messages). */
+export type ProgramInput =
+  | { type: 'stdin', data: string }
+  | { type: 'eof' }
+  | { type: 'signal', signal: string }
+
+/** The signals a client may send, by name. */
+export const SIGNAL_NAMES = Object.keys(constants.signals)
+
+/** The most one stdin message may carry, in bytes. */
+export const MAX_INPUT_MESSAGE_BYTES = 1 << 20
+
+/**
+ * The input of one interactive job, from a client that can be paused (a WebSocket): its stdin first,
+ * then the client's messages, held until a runner runs the job (Runner.interactive opens it).
+ */
+export function interactiveInput (stdin: string, client: { pause: () => void, resume: () => void }): InputRelay {
+  const relay = new InputRelay(client)
+  if (stdin !== '') sendInput(relay, { type: 'stdin', data: stdin })
+  return relay
+}
+
+export function sendInput (relay: InputRelay, message: ProgramInput): void {
+  relay.send([Buffer.from(JSON.stringify(message) + '\n')])
+}
+
+/**
+ * The client has gone: a job not yet on a runner will not run (its source reads as gone), one on a
+ * runner, or on its way to one, has its program killed and ends as any other.
+ */
+export function abandonInput (relay: InputRelay): void {
+  relay.abandon([Buffer.from(JSON.stringify({ type: 'signal', signal: 'SIGKILL' }) + '\n')])
+}

@@ -1,0 +1,114 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Value } from '@sinclair/typebox/value'
+import type { WebSocket } from 'ws'
+import type { InputRelay } from '../../../runner/src/input-relay'
+import { apiKeyOf, keysConfigured, userOf } from '../auth'
+import type { Config } from '../config'
+import { runJob, type ExecutionLog } from '../execution'
+import type { ExecutionPool } from '../execution-pool'
+import { abandonInput, interactiveInput, MAX_INPUT_MESSAGE_BYTES, sendInput, SIGNAL_NAMES } from '../interactive-input'
+import type { Metrics } from '../metrics'
+import { socketSender } from '../socket-sender'
+import { PistonExecute, pistonInput, type PistonExecuteBody } from './piston'
+
+/** How long a client of /api/v2/connect has to send its init message, as Piston gives it. */
+export const PISTON_INIT_TIMEOUT_MS = 1000
+
+// Piston's close codes.
+const CLOSE = {
+  alreadyInitialized: [4000, 'Already Initialized'],
+  initializationTimeout: [4001, 'Initialization Timeout'],
+  notifiedError: [4002, 'Notified Error'],
+  notYetInitialized: [4003, 'Not yet Initialized'],
+  onlyStdin: [4004, 'Can only write to stdin'],
+  invalidSignal: [4005, 'Invalid signal'],
+  jobCompleted: [4999, 'Job Completed']
+} as const
+
+/**
+ * GET /api/v2/connect: Piston's interactive protocol. The client sends {"type": "init", ...an execute
+ * body} within a second, then {"type": "data", "stream": "stdin", "data"} and {"type": "signal",
+ * "signal"} while the program runs; it hears {"type": "runtime"}, then {"type": "stage"}, {"type":
+ * "data", "stream", "data"} and {"type": "exit", "stage", "code", "signal"} for each stage, and the socket
+ * closes with 4999 once the job is over. A problem is {"type": "error", "message"} and a close with 4002.
+ */
+export function pistonConnectRoute (app: FastifyInstance, config: Config, pool: ExecutionPool, metrics: Metrics): void {
+  app.get('/api/v2/connect', {
+    websocket: true,
+    preValidation: async (request: FastifyRequest<{ Querystring: Record<string, string> }>) => {
+      if (keysConfigured(config)) userOf(config, apiKeyOf(request.headers, request.query), undefined)
+    }
+  }, (socket: WebSocket, request: FastifyRequest) => {
+    metrics.websocketConnections.inc()
+    const send = socketSender(socket, config, metrics, 'too many unread messages')
+    const close = ([code, reason]: readonly [number, string]) => { if (socket.readyState === socket.OPEN) socket.close(code, reason) }
+    const fail = (message: string) => {
+      send({ type: 'error', message })
+      close(CLOSE.notifiedError)
+    }
+    let relay: InputRelay | undefined
+    const initTimer = setTimeout(() => { if (!relay) close(CLOSE.initializationTimeout) }, PISTON_INIT_TIMEOUT_MS)
+
+    const init = (body: Record<string, unknown>) => {
+      const problem = Value.Errors(PistonExecute, body).First()
+      if (problem) return fail(`${problem.path.slice(1).replace(/\//g, '.') || 'body'} ${problem.message}`)
+      let input
+      try {
+        input = pistonInput(body as PistonExecuteBody, config, pool)
+      } catch (err) {
+        return fail((err as Error).message)
+      }
+      const job = interactiveInput(input.stdin, socket)
+      relay = job
+      send({ type: 'runtime', language: input.language.name, version: pool.versions[input.language.name] ?? 'unknown' })
+      const execution: ExecutionLog = { language: input.language.name }
+      runJob(input, { config, pool, metrics }, {
+        log: request.log,
+        execution,
+        gone: () => job.abandoned,
+        input: job,
+        live: {
+          onStage: (stage) => send({ type: 'stage', stage }),
+          onOutput: (_stage, stream, data) => send({ type: 'data', stream, data }),
+          onExit: (stage, exit) => send({ type: 'exit', stage, code: exit.exitCode, signal: exit.signal })
+        }
+      }).then((answer) => {
+        if (answer === null) return
+        // The runner failed: Piston's clients hear of it as an error, not as a finished job.
+        if (answer.status === 'internal_error' && answer.run === null && answer.compile === null) fail(answer.message ?? 'internal error')
+        else close(CLOSE.jobCompleted)
+      }, (err: Error) => fail(err.message))
+    }
+
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      let message: Record<string, unknown>
+      try {
+        message = JSON.parse(isBinary ? '' : data.toString('utf8'))
+        if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new Error('not an object')
+      } catch {
+        return fail('each message must be a JSON object as text')
+      }
+      const { type, ...rest } = message
+      if (type === 'init') {
+        if (relay) return close(CLOSE.alreadyInitialized)
+        return init(rest)
+      }
+      if (type !== 'data' && type !== 'signal') return
+      if (!relay) return close(CLOSE.notYetInitialized)
+      if (type === 'data') {
+        if (message.stream !== 'stdin') return close(CLOSE.onlyStdin)
+        if (typeof message.data !== 'string') return fail('data must be a string')
+        if (Buffer.byteLength(message.data) > MAX_INPUT_MESSAGE_BYTES) return fail(`data must be at most ${MAX_INPUT_MESSAGE_BYTES} bytes a message`)
+        sendInput(relay, { type: 'stdin', data: message.data })
+      } else {
+        if (typeof message.signal !== 'string' || !SIGNAL_NAMES.includes(message.signal)) return close(CLOSE.invalidSignal)
+        sendInput(relay, { type: 'signal', signal: message.signal })
+      }
+    })
+    socket.on('close', () => {
+      clearTimeout(initTimer)
+      if (relay) abandonInput(relay)
+      metrics.websocketConnections.dec()
+    })
+  })
+}
