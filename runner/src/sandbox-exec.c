@@ -621,7 +621,8 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
       } else if (c == CONTROL_EOF) {
         more.eof = 1;
       } else if (c == CONTROL_SIGNAL && !exited) {
-        kill(-child, number);
+        // Before the child has called setsid there is no group yet: the child itself gets it.
+        if (kill(-child, number) != 0) kill(child, number);
       } else if (c == CONTROL_END) {
         control_open = 0;
         job->control_ended = 1;

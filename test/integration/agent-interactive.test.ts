@@ -78,6 +78,17 @@ describe('runner agent: an interactive job', () => {
     expect(await next.result).toMatchObject({ status: 'ok', run: { stdout: 'echo:again\nbye\n' } })
   })
 
+  test('a client that goes away before the program exists (during its compile) has it killed as soon as it starts', async () => {
+    const code = '#include <unistd.h>\nint main(void){sleep(20); return 0;}'
+    const session = await interactive(host.url, { language: 'c', code, limits: { run: { timeoutMs: 10000 } } })
+    session.socket.destroy()
+    const started = Date.now()
+    while (host.agent.busy() && Date.now() - started < 8000) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(host.agent.busy()).toBe(false)
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(processesOf(UID)).toEqual([])
+  })
+
   test('input the program never reads is held back, not buffered without bound, and the job still ends', async () => {
     const session = await interactive(host.url, { language: 'python', code: 'import time\ntime.sleep(1)\nprint("done")' })
     await session.waitFor((line) => line.type === 'stage' && line.stage === 'run')
