@@ -1,14 +1,9 @@
-import { constants } from 'node:os'
 import { InputRelay } from '../../runner/src/input-relay'
+import type { ControlMessage } from '../../runner/src/interactive'
 
-/** What a client may send to an interactive program while it runs (the agent's control messages). */
-export type ProgramInput =
-  | { type: 'stdin', data: string }
-  | { type: 'eof' }
-  | { type: 'signal', signal: string }
-
-/** The signals a client may send, by name. */
-export const SIGNAL_NAMES = Object.keys(constants.signals)
+/** What a client may send to an interactive program while it runs: the agent's control messages. */
+export type ProgramInput = ControlMessage
+export { SIGNAL_NAMES } from '../../runner/src/interactive'
 
 /** The most one stdin message may carry, in bytes. */
 export const MAX_INPUT_MESSAGE_BYTES = 1 << 20

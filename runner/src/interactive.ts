@@ -15,6 +15,9 @@ export type ControlMessage =
   | { type: 'eof' }
   | { type: 'signal', signal: string }
 
+/** The signals a client may send, by name. */
+export const SIGNAL_NAMES = Object.keys(constants.signals)
+
 // The longest control line taken: a stdin message, JSON-escaped.
 const CONTROL_LINE_BYTES = 8 << 20
 
@@ -71,7 +74,8 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
         if (stage === 'run') relay.close()
         onExit?.(stage, report)
       }
-      run(header, live).then(finish, (err: Error & { code?: string }) => {
+      // A bad job line throws at once: it is answered as a failed job, like any other failure.
+      new Promise<JobResult>((resolve) => resolve(run(header, live))).then(finish, (err: Error & { code?: string }) => {
         finish({ error: { code: err.code ?? 'RUNNER_ERR_INTERNAL', message: err.message } })
       })
     }

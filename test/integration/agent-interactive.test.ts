@@ -102,6 +102,14 @@ describe('runner agent: an interactive job', () => {
     expect(result).toMatchObject({ status: 'ok', run: { stdout: 'done\n' }, clean: true })
   })
 
+  test('a bad job line is answered as a failed job, and the agent takes the next', async () => {
+    const session = await interactive(host.url, { language: 'cobol', code: '' })
+    expect(await session.result).toEqual({ type: 'result', error: { code: 'RUNNER_ERR_UNKNOWN_LANGUAGE', message: 'language "cobol" is not supported' } })
+    const next = await interactive(host.url, { language: 'python', code: 'print(input())' })
+    next.send({ type: 'stdin', data: 'ok\n' })
+    expect(await next.result).toMatchObject({ status: 'ok', run: { stdout: 'ok\n' } })
+  })
+
   test('a bad control line is dropped; a busy runner refuses a second job with 409', async () => {
     const session = await interactive(host.url, { language: 'python', code: ECHO })
     session.socket.write('not json\n')
