@@ -248,8 +248,17 @@ describe('submissions with API keys', () => {
     alice.socket.close()
     bob.socket.close()
 
-    const refused = new WebSocket(`${base.replace('http', 'ws')}/api/v1/ws`)
-    const status = await new Promise((resolve) => refused.on('unexpected-response', (_request, response) => resolve(response.statusCode)))
-    expect(status).toBe(401)
+    for (const path of ['/api/v1/ws', '/api/v2/connect']) {
+      const refused = new WebSocket(`${base.replace('http', 'ws')}${path}`)
+      const status = await new Promise((resolve) => refused.on('unexpected-response', (_request, response) => resolve(response.statusCode)))
+      expect([path, status]).toEqual([path, 401])
+    }
+    // Piston's interactive socket with a key: the job runs.
+    const piston = new WebSocket(`${base.replace('http', 'ws')}/api/v2/connect?apiKey=${KEY_BOB}`)
+    const heard: any[] = []
+    piston.on('message', (data) => heard.push(JSON.parse(data.toString())))
+    piston.on('open', () => piston.send(JSON.stringify({ type: 'init', language: 'python', version: '*', files: [{ content: 'print("ok")' }] })))
+    expect(await new Promise((resolve) => piston.on('close', resolve))).toBe(4999)
+    expect(heard.filter((m) => m.type === 'data')).toEqual([{ type: 'data', stream: 'stdout', data: 'ok\n' }])
   })
 })
