@@ -112,10 +112,8 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
     return { job, language, version: versions[language.name] ?? 'unknown' }
   }
 
-  const runPrepared = (header: string, stdin: Buffer[], live?: LiveJob) => {
-    const { job, language, version } = prepare(header)
-    return runJob(job, stdin, language, version, config, launcher, live)
-  }
+  const run = ({ job, language, version }: ReturnType<typeof prepare>, stdin: Buffer[], live?: LiveJob) =>
+    runJob(job, stdin, language, version, config, launcher, live)
 
   async function execute (req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (busy) {
@@ -132,21 +130,15 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
       }
       const body = decodeJob(await readBody(req, config.bodyLimitBytes))
       if (!body) throw new RequestError(400, 'RUNNER_ERR_INVALID_JSON', 'the body has no job line')
-      const { job } = prepare(body.header)
-      if (job.stream) {
+      const prepared = prepare(body.header)
+      if (prepared.job.stream) {
         // NDJSON (live-job.ts): the answer starts before the job ends.
-        let headed = false
-        const write = (line: string) => {
-          if (!headed) res.writeHead(200, { 'content-type': 'application/x-ndjson' })
-          headed = true
-          res.write(line)
-        }
-        const result = await runPrepared(body.header, body.stdin, ndjsonLiveJob(write))
-        if (!headed) res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+        const result = await run(prepared, body.stdin, ndjsonLiveJob((line) => res.write(line)))
         res.end(JSON.stringify({ type: 'result', ...result }) + '\n')
         return
       }
-      send(res, 200, await runPrepared(body.header, body.stdin))
+      send(res, 200, await run(prepared, body.stdin))
     } catch (err) {
       if (res.headersSent) {
         res.end(JSON.stringify({ type: 'result', error: { code: 'RUNNER_ERR_INTERNAL', message: (err as Error).message } }) + '\n')
@@ -187,7 +179,7 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
     void interactiveJob(socket, head, {
       launcher,
       bodyLimitBytes: config.bodyLimitBytes,
-      run: (header, live) => runPrepared(header, [], live)
+      run: (header, live) => run(prepare(header), [], live)
     }).finally(() => { busy = false })
   })
   // The proxy keeps one connection per runner open for the runner's whole life.

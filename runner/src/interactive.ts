@@ -1,9 +1,9 @@
 import { constants } from 'node:os'
 import type { Duplex } from 'node:stream'
-import { StringDecoder } from 'node:string_decoder'
 import type { JobResult, LiveJob } from './job'
 import { InputRelay } from './input-relay'
 import { control, type Launcher } from './launcher'
+import { LineSplitter } from './lines'
 import { ndjsonLiveJob } from './live-job'
 
 /** The Upgrade protocol of GET /interactive: after the 101, the socket carries the job both ways. */
@@ -49,9 +49,6 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
   return new Promise((resolve) => {
     // Held until the run stage starts: its program does not exist before.
     const relay = new InputRelay(socket)
-    const decoder = new StringDecoder('utf8')
-    const parts: string[] = []
-    let partBytes = 0
     let started = false
     let over = false
     const write = (line: string) => { if (!socket.destroyed && socket.writable) socket.write(line) }
@@ -89,25 +86,14 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
         return
       }
       // The proxy checks every message; anything else is dropped.
-      const lines = controlLines(message)
-      if (lines) relay.send(lines)
+      const parts = controlLines(message)
+      if (parts) relay.send(parts)
     }
 
+    const lines = new LineSplitter(line)
     const take = (chunk: Buffer) => {
-      let text = decoder.write(chunk)
-      let newline
-      while ((newline = text.indexOf('\n')) >= 0) {
-        parts.push(text.slice(0, newline))
-        const whole = parts.join('')
-        parts.length = 0
-        partBytes = 0
-        text = text.slice(newline + 1)
-        line(whole)
-      }
-      if (text === '') return
-      parts.push(text)
-      partBytes += text.length
-      if (partBytes > (started ? CONTROL_LINE_BYTES : bodyLimitBytes)) {
+      lines.write(chunk)
+      if (lines.pending > (started ? CONTROL_LINE_BYTES : bodyLimitBytes)) {
         // Nobody sends that: the program goes, and the socket with it.
         relay.abandon(control.signal(constants.signals.SIGKILL))
         socket.destroy()

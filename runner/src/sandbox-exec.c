@@ -560,6 +560,38 @@ static int parse_block(struct job *job) {
   return 0;
 }
 
+// The program and its process group.
+static void kill_program(pid_t child) {
+  kill(-child, SIGKILL);
+  kill(child, SIGKILL);
+}
+
+// An interactive stage's control lines read so far: input joins the backlog, a signal goes to the
+// program. Returns 0 once the stage takes no more: its x line came, or a bad one (the program is killed).
+static int apply_controls(pid_t child, int exited, int stdin_open, struct backlog *more, struct job *job) {
+  while (in_start < in_end) {
+    const char *data;
+    size_t length;
+    int number;
+    enum control c = take_control(&data, &length, &number);
+    if (c == CONTROL_NONE) break;
+    if (c == CONTROL_INPUT && stdin_open && !more->eof && backlog_add(more, data, length) != 0) c = CONTROL_BAD;
+    if (c == CONTROL_EOF) more->eof = 1;
+    // Before the child has called setsid there is no group yet: the child itself gets it.
+    if (c == CONTROL_SIGNAL && !exited && kill(-child, number) != 0) kill(child, number);
+    if (c == CONTROL_END) {
+      job->control_ended = 1;
+      return 0;
+    }
+    if (c == CONTROL_BAD) {
+      // The agent is broken: the stage ends here.
+      kill_program(child);
+      return 0;
+    }
+  }
+  return 1;
+}
+
 static void run(struct job *job, int signals, const sigset_t *original_mask) {
   int in[2], out[2], err[2], exec_pipe[2];
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(exec_pipe, O_CLOEXEC)) {
@@ -609,31 +641,8 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
   char buffer[65536];
 
   while (!exited || out_open || err_open) {
-    // Control lines read so far, some perhaps in the same read as the request, before the program existed.
-    while (control_open && in_start < in_end) {
-      const char *data;
-      size_t length;
-      int number;
-      enum control c = take_control(&data, &length, &number);
-      if (c == CONTROL_NONE) break;
-      if (c == CONTROL_INPUT && stdin_open && !more.eof) {
-        if (backlog_add(&more, data, length) != 0) c = CONTROL_BAD;
-      } else if (c == CONTROL_EOF) {
-        more.eof = 1;
-      } else if (c == CONTROL_SIGNAL && !exited) {
-        // Before the child has called setsid there is no group yet: the child itself gets it.
-        if (kill(-child, number) != 0) kill(child, number);
-      } else if (c == CONTROL_END) {
-        control_open = 0;
-        job->control_ended = 1;
-      }
-      if (c == CONTROL_BAD) {
-        // The agent is broken: the stage ends here.
-        control_open = 0;
-        kill(-child, SIGKILL);
-        kill(child, SIGKILL);
-      }
-    }
+    // Some control lines may have come in the same read as the request, before the program existed.
+    if (control_open) control_open = apply_controls(child, exited, stdin_open, &more, job);
     struct pollfd fds[5];
     int n = 0, i_out = -1, i_err = -1, i_in = -1, i_control = -1;
     fds[n].fd = signals; fds[n].events = POLLIN; n++;
@@ -666,8 +675,7 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
           if (!timed_out || now - last_kill >= WALL_KILL_REPEAT_MS * 1000LL) {
             timed_out = 1;
             last_kill = now;
-            kill(-child, SIGKILL);
-            kill(child, SIGKILL);
+            kill_program(child);
             kill_uid(job->uid, job->gid);
           }
           left_us = WALL_KILL_REPEAT_MS * 1000LL;
@@ -709,8 +717,7 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
       if (in_end < sizeof in_buffer && fill_input() != 0 && control_open) {
         // The agent is gone: the stage ends here.
         control_open = 0;
-        kill(-child, SIGKILL);
-        kill(child, SIGKILL);
+        kill_program(child);
       }
     }
     if (stdin_open && i_in >= 0 && (fds[i_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
@@ -743,8 +750,7 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
         if (room > 0) { frame(s == 0 ? 'o' : 'e', buffer, (size_t)room); sizes[s] += room; }
         if (strcmp(truncated, "none") == 0) {
           truncated = s == 0 ? "stdout" : "stderr";
-          kill(-child, SIGKILL);
-          kill(child, SIGKILL);
+          kill_program(child);
           kill_uid(job->uid, job->gid);
         }
       } else {

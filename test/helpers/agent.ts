@@ -8,6 +8,7 @@ import { INTERACTIVE_PROTOCOL } from '../../runner/src/interactive'
 import { buildAgent, type Agent } from '../../runner/src/app'
 import { loadAgentConfig, type AgentConfig } from '../../runner/src/config'
 import { encodeJob, JOB_CONTENT_TYPE } from '../../runner/src/job-wire'
+import { LineSplitter } from '../../runner/src/lines'
 import { detectVersions } from '../../runner/src/versions'
 
 export interface HostAgent {
@@ -88,19 +89,15 @@ export async function interactive (url: string, job: Record<string, unknown>): P
   const { socket } = await client.upgrade({ path: '/interactive', method: 'GET', protocol: INTERACTIVE_PROTOCOL })
   const lines: any[] = []
   const waiters: Array<{ match: (line: any) => boolean, resolve: (line: any) => void }> = []
-  let partial = ''
-  socket.on('data', (chunk: Buffer) => {
-    const parts = (partial + chunk.toString('utf8')).split('\n')
-    partial = parts.pop()!
-    for (const text of parts) {
-      const line = JSON.parse(text)
-      lines.push(line)
-      for (const waiter of waiters.filter((w) => w.match(line))) {
-        waiters.splice(waiters.indexOf(waiter), 1)
-        waiter.resolve(line)
-      }
+  const splitter = new LineSplitter((text) => {
+    const line = JSON.parse(text)
+    lines.push(line)
+    for (const waiter of waiters.filter((w) => w.match(line))) {
+      waiters.splice(waiters.indexOf(waiter), 1)
+      waiter.resolve(line)
     }
   })
+  socket.on('data', (chunk: Buffer) => splitter.write(chunk))
   const result = new Promise<any>((resolve) => socket.on('close', () => {
     void client.close()
     resolve(lines.find((line) => line.type === 'result'))

@@ -1,10 +1,10 @@
 import type { Duplex } from 'node:stream'
-import { StringDecoder } from 'node:string_decoder'
 import { Client } from 'undici'
 import { INTERACTIVE_PROTOCOL } from '../../../runner/src/interactive'
 import type { InputRelay } from '../../../runner/src/input-relay'
 import type { JobResult, JobStatus } from '../../../runner/src/job'
 import { encodeJob, JOB_CONTENT_TYPE } from '../../../runner/src/job-wire'
+import { LineSplitter } from '../../../runner/src/lines'
 import type { StageName } from '../../../runner/src/limits'
 
 /** What a runner agent answers to POST /execute: the agent's own type. */
@@ -154,9 +154,6 @@ export class Runner {
 
   /** Reads a live job's NDJSON, handing on each event, to its result. */
   private async readLive (body: AsyncIterable<Buffer>, live: LiveHandlers): Promise<RunnerResult> {
-    // The result's line can be tens of megabytes: its pieces are joined once, not rescanned per chunk.
-    const parts: string[] = []
-    const decoder = new StringDecoder('utf8')
     let result: (RunnerResult & { type?: string, error?: { message: string } }) | undefined
     const line = (text: string) => {
       const message = JSON.parse(text)
@@ -165,18 +162,11 @@ export class Runner {
       else if (message.type === 'exit') live.onExit?.(message.stage, { status: message.status, exitCode: message.exitCode, signal: message.signal })
       else if (message.type === 'result') result = message
     }
-    for await (const chunk of body) {
-      let text = decoder.write(chunk)
-      let newline
-      while ((newline = text.indexOf('\n')) >= 0) {
-        parts.push(text.slice(0, newline))
-        line(parts.join(''))
-        parts.length = 0
-        text = text.slice(newline + 1)
-      }
-      if (text !== '') parts.push(text)
-    }
-    if (parts.join('').trim() !== '') line(parts.join(''))
+    // The result's line can be tens of megabytes.
+    const lines = new LineSplitter(line)
+    for await (const chunk of body) lines.write(chunk)
+    const last = lines.rest()
+    if (last.trim() !== '') line(last)
     if (!result) throw new RunnerError(`runner ${this.id} ended its stream without a result`, 'STREAM_CUT')
     if (result.error) throw new RunnerError(`runner ${this.id} failed: ${result.error.message}`, 'HTTP_500')
     const { type: _type, ...rest } = result

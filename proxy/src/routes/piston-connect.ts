@@ -8,7 +8,7 @@ import { runJob, type ExecutionLog } from '../execution'
 import type { ExecutionPool } from '../execution-pool'
 import { abandonInput, interactiveInput, MAX_INPUT_MESSAGE_BYTES, sendInput, SIGNAL_NAMES } from '../interactive-input'
 import type { Metrics } from '../metrics'
-import { socketSender } from '../socket-sender'
+import { socketMessage, socketSender } from '../socket-messages'
 import { PistonExecute, pistonInput, type PistonExecuteBody } from './piston'
 
 /** How long a client of /api/v2/connect has to send its init message, as Piston gives it. */
@@ -81,13 +81,8 @@ export function pistonConnectRoute (app: FastifyInstance, config: Config, pool: 
     }
 
     socket.on('message', (data: Buffer, isBinary: boolean) => {
-      let message: Record<string, unknown>
-      try {
-        message = JSON.parse(isBinary ? '' : data.toString('utf8'))
-        if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new Error('not an object')
-      } catch {
-        return fail('each message must be a JSON object as text')
-      }
+      const message = socketMessage(data, isBinary)
+      if (!message) return fail('each message must be a JSON object as text')
       const { type, ...rest } = message
       if (type === 'init') {
         if (relay) return close(CLOSE.alreadyInitialized)

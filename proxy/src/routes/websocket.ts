@@ -7,7 +7,7 @@ import { ForbiddenError, InvalidFieldError, InvalidJsonError } from '../errors'
 import { submissionBodySchema, type SubmissionBody } from '../schemas'
 import type { InputRelay } from '../../../runner/src/input-relay'
 import { abandonInput, interactiveInput, MAX_INPUT_MESSAGE_BYTES, sendInput, SIGNAL_NAMES, type ProgramInput } from '../interactive-input'
-import { socketSender } from '../socket-sender'
+import { socketMessage, socketSender } from '../socket-messages'
 import type { SubmissionEvent } from '../submissions/queue'
 import { submit, type SubmissionContext } from './submissions'
 
@@ -63,12 +63,8 @@ export function websocketRoute (app: FastifyInstance, context: SubmissionContext
     })
 
     socket.on('message', (data: Buffer, isBinary: boolean) => {
-      let message: { type?: unknown, ref?: unknown, [field: string]: unknown }
-      try {
-        if (isBinary) throw new Error('binary')
-        message = JSON.parse(data.toString('utf8'))
-        if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new Error('not an object')
-      } catch {
+      const message = socketMessage(data, isBinary)
+      if (!message) {
         send({ type: 'error', error: { code: new InvalidJsonError('').code, message: 'each message must be a JSON object as text' } })
         return
       }

@@ -18,3 +18,14 @@ export function socketSender (socket: WebSocket, config: Config, metrics: Metric
     socket.send(JSON.stringify(message))
   }
 }
+
+/** A client's WebSocket message as the object it must be (JSON, as text); null when it is not one. */
+export function socketMessage (data: Buffer, isBinary: boolean): Record<string, unknown> | null {
+  if (isBinary) return null
+  try {
+    const message = JSON.parse(data.toString('utf8'))
+    return typeof message === 'object' && message !== null && !Array.isArray(message) ? message : null
+  } catch {
+    return null
+  }
+}
