@@ -1,6 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Config } from './config'
-import { ForbiddenError, MissingFieldError, UnauthorizedError } from './errors'
+import { ForbiddenError, InvalidFieldError, MissingFieldError, UnauthorizedError } from './errors'
+
+/** The longest user id a request may name (as the submission schema's userId). */
+export const MAX_USER_ID_LENGTH = 128
 
 /** Whether API keys are configured: without them the service is single-tenant. */
 export function keysConfigured (config: Config): boolean {
@@ -31,5 +34,6 @@ export function userOf (config: Config, key: string | undefined, named: string |
   }
   const user = named ?? fallback
   if (user === undefined) throw new MissingFieldError('userId')
+  if (user.length > MAX_USER_ID_LENGTH) throw new InvalidFieldError('userId', `must have at most ${MAX_USER_ID_LENGTH} characters`)
   return user
 }

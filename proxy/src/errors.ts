@@ -4,6 +4,8 @@ import createError from '@fastify/error'
 export const UnknownLanguageError = createError('EXEC_ERR_UNKNOWN_LANGUAGE', 'language %s is not supported; supported languages: %s', 400)
 export const UnknownVersionError = createError('EXEC_ERR_UNKNOWN_VERSION', 'version %s of %s is not available; we have %s', 400)
 export const InvalidJsonError = createError('EXEC_ERR_INVALID_JSON', 'body is not valid JSON: %s', 400)
+/** A WebSocket message that is not a JSON object, in the same code as a body that is not JSON. */
+export const InvalidMessageError = createError('EXEC_ERR_INVALID_JSON', '%s', 400)
 export const MissingFieldError = createError('EXEC_ERR_MISSING_FIELD', '%s is required', 400)
 export const UnknownFieldError = createError('EXEC_ERR_UNKNOWN_FIELD', '%s is not a known field', 400)
 export const InvalidFieldError = createError('EXEC_ERR_INVALID_FIELD', '%s %s', 400)

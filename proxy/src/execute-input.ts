@@ -1,3 +1,4 @@
+import { argsProblem } from '../../runner/src/args'
 import { findLanguage, languageNames } from '../../runner/src/languages'
 import type { Config } from './config'
 import { InvalidFieldError, MissingFieldError, UnknownLanguageError, UnknownVersionError } from './errors'
@@ -20,6 +21,8 @@ export function executionInput (body: ExecuteBody, config: Config, pool: Pick<Ex
     const have = pool.versions[language.name] ?? 'unknown'
     if (!versionSatisfies(body.version, have)) throw new UnknownVersionError(JSON.stringify(body.version), language.name, `${language.name} ${have}`)
   }
+  const argsWrong = argsProblem(body.args ?? [])
+  if (argsWrong) throw new InvalidFieldError(argsWrong.field, argsWrong.problem)
   if (body.code === undefined && body.files === undefined) throw new MissingFieldError('code (or files)')
   if (body.code !== undefined && body.files !== undefined) throw new InvalidFieldError('files', 'cannot come with code: send one or the other')
   let source: PreparedFiles = { code: body.code ?? '', files: [] }

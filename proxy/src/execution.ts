@@ -41,6 +41,8 @@ export interface ExecutionInput {
   stdin: string
   args: string[]
   limits: EffectiveLimits
+  /** Have each stage's `output` (stdout and stderr interleaved as read) in the answer: Piston's. */
+  interleaved?: boolean
 }
 
 export interface ExecutionAnswer {
@@ -113,7 +115,8 @@ export async function runJob (input: ExecutionInput, { config, pool, metrics }: 
     ...(input.entryName !== undefined ? { entryName: input.entryName } : {}),
     ...(input.files?.length ? { files: input.files } : {}),
     args: input.args,
-    limits
+    limits,
+    ...(input.interleaved ? { interleaved: true } : {})
   }
   const { execution, log } = source
   let runner

@@ -26,7 +26,7 @@ export interface SubmissionReadings {
   readonly queued: number
   readonly running: number
 }
-const REMOVAL_REASONS: RemovalReason[] = ['max_uses', 'unclean', 'crashed', 'timed_out', 'shutdown']
+const REMOVAL_REASONS: RemovalReason[] = ['max_uses', 'unclean', 'outgrown', 'crashed', 'timed_out', 'shutdown']
 
 const PREFIX = 'codeexec_'
 // Millisecond resolution where a warm pool lives, seconds where compiles and timeouts do.

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { Config } from './config'
+import { MAX_ARGS } from '../../runner/src/args'
 import { LIMIT_NAMES, type StageLimits } from '../../runner/src/limits'
 
 const stageLimits = (max: StageLimits) => Type.Optional(Type.Object(
@@ -34,7 +35,7 @@ function executeBodyProperties (config: Config) {
       encoding: Type.Optional(Type.Union([Type.Literal('utf8'), Type.Literal('base64')]))
     }, { additionalProperties: false }), { minItems: 1, maxItems: MAX_FILES })),
     stdin: Type.Optional(Type.String()),
-    args: Type.Optional(Type.Array(Type.String(), { maxItems: 256 })),
+    args: Type.Optional(Type.Array(Type.String(), { maxItems: MAX_ARGS })),
     limits: Type.Optional(Type.Object({
       compile: stageLimits(config.limits.max.compile),
       run: stageLimits(config.limits.max.run)

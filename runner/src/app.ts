@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { argsProblem } from './args'
 import type { AgentConfig } from './config'
 import { interactiveJob, INTERACTIVE_PROTOCOL } from './interactive'
 import { runJob, type JobRequest, type LiveJob } from './job'
@@ -8,6 +9,7 @@ import { findLanguage, languages, type Language } from './languages'
 import { LIMIT_NAMES } from './limits'
 import { Launcher } from './launcher'
 import { ndjsonLiveJob } from './live-job'
+import { streamSink, writeResult } from './result-writer'
 import type { Versions } from './versions'
 
 class RequestError extends Error {
@@ -68,9 +70,12 @@ export function parseJob (header: string): JobRequest {
     throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'files must be an array of {name, content, encoding: utf8 | base64}')
   }
   if (job.stream !== undefined && typeof job.stream !== 'boolean') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'stream must be a boolean')
+  if (job.interleaved !== undefined && typeof job.interleaved !== 'boolean') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'interleaved must be a boolean')
   if (job.args !== undefined && !(Array.isArray(job.args) && job.args.every((arg) => typeof arg === 'string'))) {
     throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'args must be an array of strings')
   }
+  const argsWrong = argsProblem(job.args ?? [])
+  if (argsWrong) throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', `${argsWrong.field} ${argsWrong.problem}`)
   if (job.limits !== undefined && (typeof job.limits !== 'object' || job.limits === null ||
       !isStageLimits(job.limits.compile) || !isStageLimits(job.limits.run))) {
     throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', `limits.compile and limits.run may hold only ${LIMIT_NAMES.join(', ')}, each a positive integer`)
@@ -93,7 +98,8 @@ export interface Agent {
 
 export function buildAgent (config: AgentConfig, versions: Versions): Agent {
   // The launcher starts with the agent, so the first job does not wait for it.
-  const launcher = new Launcher(config.launcherPath, [config.scratchRoot, ...config.wipeDirs])
+  const options = [...(config.ipcCleanup === 'namespace' ? ['--ipc=all'] : []), ...(config.memoryWatch === 'sandbox' ? ['--memory-watch=sandbox'] : [])]
+  const launcher = new Launcher(config.launcherPath, [...options, config.scratchRoot, ...config.wipeDirs])
   launcher.start()
   let busy = false
   const runtimes = languages.map((language) => ({
@@ -131,14 +137,20 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
       const body = decodeJob(await readBody(req, config.bodyLimitBytes))
       if (!body) throw new RequestError(400, 'RUNNER_ERR_INVALID_JSON', 'the body has no job line')
       const prepared = prepare(body.header)
+      const interleaved = prepared.job.interleaved === true
       if (prepared.job.stream) {
         // NDJSON (live-job.ts): the answer starts before the job ends.
         res.writeHead(200, { 'content-type': 'application/x-ndjson' })
         const result = await run(prepared, body.stdin, ndjsonLiveJob((line) => res.write(line)))
-        res.end(JSON.stringify({ type: 'result', ...result }) + '\n')
+        await writeResult(streamSink(res), result, interleaved, '"type":"result",', '\n')
+        res.end()
         return
       }
-      send(res, 200, await run(prepared, body.stdin))
+      const result = await run(prepared, body.stdin)
+      // Chunked: its length is not known before it is written (result-writer.ts).
+      res.writeHead(200, { 'content-type': 'application/json' })
+      await writeResult(streamSink(res), result, interleaved)
+      res.end()
     } catch (err) {
       if (res.headersSent) {
         res.end(JSON.stringify({ type: 'result', error: { code: 'RUNNER_ERR_INTERNAL', message: (err as Error).message } }) + '\n')
@@ -179,7 +191,10 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
     void interactiveJob(socket, head, {
       launcher,
       bodyLimitBytes: config.bodyLimitBytes,
-      run: (header, live) => run(prepare(header), [], live)
+      run: (header, live) => {
+        const prepared = prepare(header)
+        return run(prepared, [], live).then((result) => ({ result, interleaved: prepared.job.interleaved === true }))
+      }
     }).finally(() => { busy = false })
   })
   // The proxy keeps one connection per runner open for the runner's whole life.

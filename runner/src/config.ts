@@ -21,6 +21,17 @@ export interface AgentConfig {
   bodyLimitBytes: number
   /** The launcher every stage starts through (runner/src/sandbox-exec.c), kept running by the agent. */
   launcherPath: string
+  /**
+   * Which System V IPC objects cleanup removes: `namespace`, every one (a runner has an IPC namespace of
+   * its own), or `uid`, those the program's uid owns or created (an agent on a host, in tests).
+   */
+  ipcCleanup: 'namespace' | 'uid'
+  /**
+   * How the launcher reads a program's memory: `process`, its resident size; `sandbox` (gVisor, whose
+   * resident sizes count every thread stack as 2 MiB) checks a size over the limit against the sandbox's
+   * own memory (sandbox-exec.c).
+   */
+  memoryWatch: 'process' | 'sandbox'
   /** The container's memory cgroup oom_control: its oom_kill count tells a memory kill from others. */
   oomControlPath: string
   defaultLimits: JobLimits
@@ -34,6 +45,14 @@ function integer (env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
     throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`)
   }
   return value
+}
+
+/** One of `values`, the first when unset. */
+function oneOf<T extends string> (env: NodeJS.ProcessEnv, name: string, values: readonly T[]): T {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return values[0]
+  if ((values as readonly string[]).includes(raw)) return raw as T
+  throw new Error(`${name} must be ${values.join(' or ')}, got ${JSON.stringify(raw)}`)
 }
 
 export function loadAgentConfig (env: NodeJS.ProcessEnv = process.env): AgentConfig {
@@ -52,6 +71,8 @@ export function loadAgentConfig (env: NodeJS.ProcessEnv = process.env): AgentCon
     versionsFile: env.RUNNER_VERSIONS || '/opt/runner/versions.json',
     bodyLimitBytes: integer(env, 'RUNNER_BODY_LIMIT_BYTES', 16 * 1024 * 1024),
     launcherPath: env.RUNNER_LAUNCHER || '/opt/runner/sandbox-exec',
+    ipcCleanup: oneOf(env, 'RUNNER_IPC_CLEANUP', ['namespace', 'uid'] as const),
+    memoryWatch: oneOf(env, 'RUNNER_MEMORY_WATCH', ['process', 'sandbox'] as const),
     oomControlPath: env.RUNNER_OOM_CONTROL || '/sys/fs/cgroup/memory/memory.oom_control',
     defaultLimits: AGENT_DEFAULT_LIMITS
   }

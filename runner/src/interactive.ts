@@ -1,10 +1,11 @@
 import { constants } from 'node:os'
 import type { Duplex } from 'node:stream'
-import type { JobResult, LiveJob } from './job'
+import type { JobOutcome, LiveJob } from './job'
 import { InputRelay } from './input-relay'
 import { control, type Launcher } from './launcher'
 import { LineSplitter } from './lines'
 import { ndjsonLiveJob } from './live-job'
+import { streamSink, writeResult } from './result-writer'
 
 /** The Upgrade protocol of GET /interactive: after the 101, the socket carries the job both ways. */
 export const INTERACTIVE_PROTOCOL = 'codeexec-interactive'
@@ -35,7 +36,7 @@ export function controlLines (message: unknown): Buffer[] | null {
 export interface InteractiveRun {
   launcher: Launcher
   /** Checks the job's line and runs it; throws on a bad job, as POST /execute answers it. */
-  run: (header: string, live: LiveJob) => Promise<JobResult>
+  run: (header: string, live: LiveJob) => Promise<{ result: JobOutcome, interleaved: boolean }>
   bodyLimitBytes: number
 }
 
@@ -52,11 +53,20 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
     let started = false
     let over = false
     const write = (line: string) => { if (!socket.destroyed && socket.writable) socket.write(line) }
-    const finish = (last: object) => {
+    const finish = (last: { result: JobOutcome, interleaved: boolean } | { error: object }) => {
       over = true
       relay.close()
-      if (!socket.destroyed && socket.writable) socket.end(JSON.stringify({ type: 'result', ...last }) + '\n')
-      resolve()
+      const writable = !socket.destroyed && socket.writable
+      if ('error' in last) {
+        if (writable) socket.end(JSON.stringify({ type: 'result', ...last }) + '\n')
+        resolve()
+        return
+      }
+      const written = writable ? writeResult(streamSink(socket), last.result, last.interleaved, '"type":"result",', '\n') : Promise.resolve()
+      void written.then(() => {
+        if (!socket.destroyed) socket.end()
+        resolve()
+      })
     }
 
     const start = (header: string) => {
@@ -72,7 +82,7 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
         onExit?.(stage, report)
       }
       // A bad job line throws at once: it is answered as a failed job, like any other failure.
-      new Promise<JobResult>((resolve) => resolve(run(header, live))).then(finish, (err: Error & { code?: string }) => {
+      new Promise<{ result: JobOutcome, interleaved: boolean }>((resolve) => resolve(run(header, live))).then(finish, (err: Error & { code?: string }) => {
         finish({ error: { code: err.code ?? 'RUNNER_ERR_INTERNAL', message: err.message } })
       })
     }

@@ -27,6 +27,8 @@ export interface JobRequest {
   limits?: { compile?: Partial<StageLimits>, run?: Partial<StageLimits> }
   /** Answer as NDJSON: the output of each stage as it is read, then the result (see app.ts). */
   stream?: boolean
+  /** Give each stage's `output` too: stdout and stderr interleaved as they were read (Piston's). */
+  interleaved?: boolean
 }
 
 /** Output of a streamed job as it is read. */
@@ -38,24 +40,44 @@ export interface LiveJob {
   /** A stage has started: for an interactive job's run stage, the launcher takes control lines from now on. */
   onStage?: (stage: StageName) => void
   /** A stage has ended, with its report. */
-  onExit?: (stage: StageName, report: StageReport) => void
+  onExit?: (stage: StageName, report: StageOutcome) => void
   /** The run stage keeps its stdin open for the launcher's control lines. */
   interactive?: boolean
 }
 
 export type JobStatus = 'ok' | 'compile_error' | 'runtime_error' | 'timeout' | 'memory_limit' | 'output_limit' | 'internal_error'
 
-/** A stage as the API answers it: what the sandbox measured, and its verdict. */
-export type StageReport = Pick<StageResult, 'stdout' | 'stderr' | 'output' | 'exitCode' | 'signal' | 'wallMs' | 'cpuMs' | 'memoryBytes' | 'truncated'> & {
+/** A stage as the agent holds it until its answer is written (result-writer.ts): its output as the bytes that came. */
+export type StageOutcome = Pick<StageResult, 'chunks' | 'exitCode' | 'signal' | 'wallMs' | 'cpuMs' | 'memoryBytes' | 'truncated'> & {
   status: JobStatus
 }
 
-export interface JobResult {
+/**
+ * A stage as the agent answers it and the API gives it: its output decoded as UTF-8 (invalid bytes as
+ * U+FFFD), what the sandbox measured, and its verdict. `output` is there only when the job asked for it.
+ */
+export type StageReport = Omit<StageOutcome, 'chunks'> & {
+  stdout: string
+  stderr: string
+  output?: string
+}
+
+/** A job's result as the agent answers it (the proxy reads this). */
+export interface JobResult extends JobSummary {
+  compile: StageReport | null
+  run: StageReport | null
+}
+
+/** A job's result as the agent holds it until it is written out. */
+export interface JobOutcome extends JobSummary {
+  compile: StageOutcome | null
+  run: StageOutcome | null
+}
+
+interface JobSummary {
   language: string
   version: string
   status: JobStatus
-  compile: StageReport | null
-  run: StageReport | null
   /** Set when status is internal_error: what went wrong on our side. */
   message?: string
   /** Time the agent spent on this job, cleanup included. */
@@ -78,11 +100,12 @@ export function stageStatus (stage: StageResult, failure: 'compile_error' | 'run
   return 'ok'
 }
 
-function report (stage: StageResult, status: JobStatus): StageReport {
+function outcome (stage: StageResult, status: JobStatus): StageOutcome {
+  const chunks = stage.chunks
+  // A launcher's failure is told on stderr when the program said nothing there.
+  if (stage.failed !== null && !chunks.some((chunk) => chunk.stream === 'stderr')) chunks.push({ stream: 'stderr', data: Buffer.from(stage.failed) })
   return {
-    stdout: stage.stdout,
-    stderr: stage.failed !== null && stage.stderr === '' ? stage.failed : stage.stderr,
-    output: stage.output,
+    chunks,
     exitCode: stage.exitCode,
     signal: stage.signal,
     wallMs: round(stage.wallMs),
@@ -101,15 +124,15 @@ export function stageLimits (config: AgentConfig, language: Language, job: JobRe
  * One job from scratch dir to clean report. Cleanup runs whatever happened before it: the launcher does it
  * in the same answer as the last stage, or on its own when the job ended early.
  */
-export async function runJob (job: JobRequest, stdin: Buffer[], language: Language, version: string, config: AgentConfig, launcher: Launcher, live?: LiveJob): Promise<JobResult> {
+export async function runJob (job: JobRequest, stdin: Buffer[], language: Language, version: string, config: AgentConfig, launcher: Launcher, live?: LiveJob): Promise<JobOutcome> {
   const started = process.hrtime.bigint()
   const dir = join(config.scratchRoot, `job-${process.pid}-${++jobCounter}`)
   const env = { PATH: PROGRAM_PATH, HOME: dir, LANG: 'C.UTF-8', TMPDIR: '/tmp' }
   const limits: JobLimits = { compile: stageLimits(config, language, job, 'compile'), run: stageLimits(config, language, job, 'run') }
   const stage = { cwd: dir, uid: config.uid, gid: config.gid, env, launcher, oomControlPath: config.oomControlPath }
   let status: JobStatus = 'ok'
-  let compile: StageReport | null = null
-  let run: StageReport | null = null
+  let compile: StageOutcome | null = null
+  let run: StageOutcome | null = null
   let message: string | undefined
   let problems: string[] | null | undefined
   try {
@@ -134,9 +157,9 @@ export async function runJob (job: JobRequest, stdin: Buffer[], language: Langua
       status = stageStatus(result, name === 'compile' ? 'compile_error' : 'runtime_error')
       if (result.failed) message = result.failed
       if (name === 'run') problems = result.cleanup
-      const stageReport = report(result, status)
-      live?.onExit?.(name, stageReport)
-      return stageReport
+      const stageOutcome = outcome(result, status)
+      live?.onExit?.(name, stageOutcome)
+      return stageOutcome
     }
     if (commands.compile) compile = await runOne('compile', commands.compile, [])
     if (status === 'ok') run = await runOne('run', [...commands.run, ...(job.args ?? [])], stdin)
@@ -147,7 +170,7 @@ export async function runJob (job: JobRequest, stdin: Buffer[], language: Langua
     problems ??= await launcher.clean(config.uid, config.gid)
   }
   problems ??= ['the sandbox launcher died during cleanup']
-  const result: JobResult = {
+  const result: JobOutcome = {
     language: language.name,
     version,
     status,

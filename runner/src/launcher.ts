@@ -37,10 +37,25 @@ export function parseProblems (payload: Buffer): string[] {
   return payload.toString('utf8').split('\n').filter((line) => line !== '')
 }
 
-/** The request as sandbox-exec.c reads it: a header line, a NUL-separated block, then stdin (its chunks as they are). */
+/** Every string of the block as its 4-byte little-endian length, then its bytes: no byte of one can end it. */
+function encodeBlock (cwd: string, argv: string[], env: string[]): Buffer {
+  const fields = [cwd, ...argv, ...env].map((field) => Buffer.from(field, 'utf8'))
+  const block = Buffer.allocUnsafe(8 + fields.reduce((sum, field) => sum + 4 + field.length, 0))
+  block.writeUInt32LE(argv.length, 0)
+  block.writeUInt32LE(env.length, 4)
+  let at = 8
+  for (const field of fields) {
+    block.writeUInt32LE(field.length, at)
+    field.copy(block, at + 4)
+    at += 4 + field.length
+  }
+  return block
+}
+
+/** The request as sandbox-exec.c reads it: a header line, the block (cwd, argv, env), then stdin (its chunks as they are). */
 export function encodeLaunch (request: LaunchRequest): Buffer[] {
   const env = Object.entries(request.env).map(([key, value]) => `${key}=${value}`)
-  const block = Buffer.from([request.cwd, String(request.argv.length), ...request.argv, String(env.length), ...env].join('\0') + '\0')
+  const block = encodeBlock(request.cwd, request.argv, env)
   const stdinLength = request.stdin.reduce((sum, chunk) => sum + chunk.length, 0)
   const stream = request.stream === true || request.interactive === true
   const header = `J ${request.uid} ${request.gid} ${request.cpuTimeMs} ${request.memoryBytes} ${request.processes} ` +
@@ -79,12 +94,12 @@ export class Launcher {
   /** Whether the current request is an interactive stage that still takes control lines. */
   private controlOpen = false
 
-  /** `wipeDirs`: the directories cleanup empties. */
-  constructor (private readonly path: string, private readonly wipeDirs: string[]) {}
+  /** `args`: sandbox-exec's own, an option and the directories cleanup empties. */
+  constructor (private readonly path: string, private readonly args: string[]) {}
 
   start (): void {
     if (this.child) return
-    const child = spawn(this.path, this.wipeDirs, { stdio: ['pipe', 'pipe', 'inherit'] })
+    const child = spawn(this.path, this.args, { stdio: ['pipe', 'pipe', 'inherit'] })
     this.child = child
     this.pending = Buffer.alloc(0)
     child.stdout?.on('data', (chunk: Buffer) => this.onData(chunk))

@@ -11,11 +11,16 @@
 // often as it runs on; the container's memory cgroup is the backstop under runc, and under gVisor this
 // watch is what keeps a memory bomb from taking the sandbox down), and the output cap per stream.
 //
-// Usage: sandbox-exec [dir...]: the directories that cleanup empties (the scratch root, /tmp, /dev/shm...).
+// Usage: sandbox-exec [--ipc=all] [--memory-watch=sandbox] [dir...]: the directories that cleanup empties
+// (the scratch root, /tmp, /dev/shm...). With --ipc=all (a runner's own IPC namespace) cleanup removes
+// every System V IPC object; without it (the host's, in tests) those the uid owns or created. With
+// --memory-watch=sandbox (gVisor) the memory watch checks a resident size over the limit against the
+// sandbox's own memory (see anon_bytes).
 //
 // Protocol, on stdin (one request at a time):
 //   J uid gid cpu_ms memory_bytes nproc fsize nofile output_bytes block_len stdin_len clean stream wall_ms interactive\n
-//   block: cwd\0 argc\0 arg\0... envc\0 env\0...      (block_len bytes)
+//   block: argc envc, then cwd, each arg, each env (block_len bytes): numbers as 4-byte little-endian,
+//          each string as its 4-byte little-endian length and its bytes (none of them NUL)
 //   stdin: the program's standard input              (stdin_len bytes)
 //   clean: 1 to clean up (as C does) right after the stage, in the same answer
 //   stream: 1 to write each read of the program's output at once, rather than at the end
@@ -39,11 +44,17 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/vfs.h>
 #include <sys/resource.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
@@ -73,6 +84,8 @@ struct job {
   int control_ended;
   char *block;
   size_t block_len;
+  // cwd, argv and envp point into this.
+  char *strings;
   char *input;
   size_t input_len;
   const char *cwd;
@@ -254,19 +267,74 @@ static long long resident_bytes(pid_t pid, long page_size) {
   return resident * page_size;
 }
 
-// Kills every process of the uid: a child that becomes the uid and signals all it may (kill -9 -1).
-static void kill_uid(long long uid, long long gid) {
+// Helpers that act as the program's uid (kill -9 -1, IPC_RMID) take it as their effective uid only: their
+// real and saved uids are CLEANER_UID_OFFSET above it, an id no process has. The kernel lets the helper
+// signal the program's processes (its effective uid is theirs) but not the program signal or trace the
+// helper (neither of its ids is the helper's real or saved uid), so a program cannot stop it mid-cleanup.
+#define CLEANER_UID_OFFSET 0x40000000LL
+// However a helper ends, the launcher waits for it no longer than this, then kills it and says so.
+#define HELPER_DEADLINE_MS 1000
+
+static int become_cleaner(long long uid, long long gid) {
+  uid_t other = (uid_t)(uid + CLEANER_UID_OFFSET);
+  if (setgroups(0, NULL) != 0) return -1;
+  if (setresgid((gid_t)other, (gid_t)gid, (gid_t)other) != 0) return -1;
+  return setresuid(other, (uid_t)uid, other);
+}
+
+// Waits for a helper; past the deadline it is killed. Returns 0 when it exited by itself with status 0.
+static int wait_helper(pid_t helper) {
+  if (helper < 0) return -1;
+  long long deadline = now_us(CLOCK_MONOTONIC) + HELPER_DEADLINE_MS * 1000LL;
+  int status = 0;
+  for (;;) {
+    pid_t done = waitpid(helper, &status, WNOHANG);
+    if (done == helper) return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    if (done < 0 && errno != EINTR) return -1;
+    if (now_us(CLOCK_MONOTONIC) >= deadline) break;
+    usleep(200);
+  }
+  kill(helper, SIGKILL);
+  while (waitpid(helper, NULL, 0) < 0 && errno == EINTR) {}
+  return -2;
+}
+
+// Under gVisor (--memory-watch=sandbox) a process's resident size counts whole 2 MiB units of every
+// thread's stack that was touched at all: 64 idle threads look like 140 MiB. There, a resident size over
+// the limit is checked against what the sandbox really holds: the growth of its anonymous memory since
+// the stage began (/proc/meminfo, exact under gVisor but a millisecond a read, so read only then), less
+// the output the agent has taken in meanwhile (it holds that, not the program).
+static int sandbox_memory = 0;
+
+static long long anon_bytes(void) {
+  FILE *file = fopen("/proc/meminfo", "re");
+  if (!file) return -1;
+  char line[256];
+  long long kb = -1;
+  while (fgets(line, sizeof line, file)) {
+    if (sscanf(line, "AnonPages: %lld kB", &kb) == 1) break;
+  }
+  fclose(file);
+  return kb < 0 ? -1 : kb * 1024;
+}
+
+// Kills every process of the uid, atomically against a fork: a helper signals all it may (kill -9 -1).
+// Returns 0, or -2 when the helper had to be killed past its deadline.
+static int kill_uid(long long uid, long long gid) {
   pid_t killer = fork();
   if (killer == 0) {
-    if (setgroups(0, NULL) == 0 && setgid((gid_t)gid) == 0 && setuid((uid_t)uid) == 0) kill(-1, SIGKILL);
+    if (become_cleaner(uid, gid) != 0) _exit(1);
+    kill(-1, SIGKILL);
     _exit(0);
   }
-  if (killer > 0) while (waitpid(killer, NULL, 0) < 0 && errno == EINTR) {}
+  return wait_helper(killer) == -2 ? -2 : 0;
 }
 
 // Cleanup: what a job leaves behind goes, and what cannot be removed is named, so the runner is replaced.
 #define MAX_PIDS 4096
 #define KILL_ROUNDS 200
+// Killing, however many rounds it takes, ends within this; what survives it makes the runner unclean.
+#define KILL_DEADLINE_MS 3000
 #define MAX_DEPTH 256
 #define EMPTY_PASSES 3
 
@@ -283,7 +351,52 @@ static void problem(struct problems *p, const char *format, ...) {
   p->text[p->used++] = '\n';
 }
 
-// Live (not zombie) processes any of whose real, effective, saved or fs uid is `uid`.
+// Reads /proc/PID/status (or a task's) into `status`; its state letter and whether any of its real,
+// effective, saved or fs uids is `uid`. Returns -1 when it is gone.
+static int task_status(const char *path, long long uid, char *state, int *matches) {
+  char status[4096];
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, status, sizeof status - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  status[n] = 0;
+  *state = '?';
+  char *at = strstr(status, "\nState:");
+  if (at) {
+    at += 7;
+    while (*at == ' ' || *at == '\t') at++;
+    *state = *at;
+  }
+  long long ids[4];
+  char *uids = strstr(status, "\nUid:");
+  *matches = uids && sscanf(uids + 5, "%lld %lld %lld %lld", &ids[0], &ids[1], &ids[2], &ids[3]) == 4 &&
+             (ids[0] == uid || ids[1] == uid || ids[2] == uid || ids[3] == uid);
+  return 0;
+}
+
+// Whether any task (thread) of process `pid` is alive, not a zombie: a leader that called SYS_exit is a
+// zombie while its other threads run on.
+static int has_live_task(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+  DIR *tasks = opendir(path);
+  if (!tasks) return 0;
+  int live = 0;
+  struct dirent *entry;
+  while (!live && (entry = readdir(tasks)) != NULL) {
+    if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+    char task[320], state;
+    int matches;
+    snprintf(task, sizeof task, "/proc/%d/task/%s/status", (int)pid, entry->d_name);
+    if (task_status(task, -1, &state, &matches) == 0 && state != 'Z' && state != 'X') live = 1;
+  }
+  closedir(tasks);
+  return live;
+}
+
+// Processes of `uid` with any live task: running, sleeping, stopped or traced, or a zombie leader whose
+// threads run on. Plain zombies, all of whose tasks have exited, are not counted: they hold nothing.
 static int processes_of(long long uid, pid_t *pids, int max) {
   DIR *proc = opendir("/proc");
   if (!proc) return -1;
@@ -294,38 +407,29 @@ static int processes_of(long long uid, pid_t *pids, int max) {
     if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
     pid_t pid = (pid_t)atoi(entry->d_name);
     if (pid == self) continue;
-    char path[64], status[4096];
+    char path[64], state;
+    int matches;
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;  // exited while we looked
-    ssize_t n = read(fd, status, sizeof status - 1);
-    close(fd);
-    if (n <= 0) continue;
-    status[n] = 0;
-    char *state = strstr(status, "\nState:");
-    if (state) {
-      state += 7;
-      while (*state == ' ' || *state == '\t') state++;
-      if (*state == 'Z' || *state == 'X') continue;
-    }
-    char *uids = strstr(status, "\nUid:");
-    long long ids[4];
-    if (!uids || sscanf(uids + 5, "%lld %lld %lld %lld", &ids[0], &ids[1], &ids[2], &ids[3]) != 4) continue;
-    if ((ids[0] == uid || ids[1] == uid || ids[2] == uid || ids[3] == uid) && count < max) pids[count++] = pid;
+    if (task_status(path, uid, &state, &matches) != 0 || !matches) continue;
+    if ((state == 'Z' || state == 'X') && !has_live_task(pid)) continue;
+    if (count < max) pids[count++] = pid;
   }
   closedir(proc);
   return count;
 }
 
-// Kills every process of the uid, again while a fork races us; the pids limit bounds how long that lasts.
+// Kills every process of the uid, again while a fork races us; the pids limit bounds how long that lasts,
+// and a deadline bounds it whatever happens.
 static void kill_all_of(long long uid, long long gid, struct problems *p) {
   static pid_t pids[MAX_PIDS];
-  for (int round = 0; round < KILL_ROUNDS; round++) {
+  long long deadline = now_us(CLOCK_MONOTONIC) + KILL_DEADLINE_MS * 1000LL;
+  for (int round = 0; round < KILL_ROUNDS && now_us(CLOCK_MONOTONIC) < deadline; round++) {
     int n = processes_of(uid, pids, MAX_PIDS);
     if (n < 0) { problem(p, "cannot read /proc: %s", strerror(errno)); return; }
     if (n == 0) return;
-    kill_uid(uid, gid);
+    // Root needs no helper to kill a pid it names; the helper's kill -9 -1 also reaches what was forked since.
     for (int i = 0; i < n; i++) kill(pids[i], SIGKILL);
+    if (kill_uid(uid, gid) == -2) problem(p, "the kill helper for uid %lld did not finish within %d ms", uid, HELPER_DEADLINE_MS);
     // A killed process on the other CPU takes a moment to become a zombie.
     if (round >= 2) usleep(1000);
   }
@@ -333,52 +437,120 @@ static void kill_all_of(long long uid, long long gid, struct problems *p) {
   if (n > 0) problem(p, "%d processes of uid %lld survive, pid %d among them", n, uid, (int)pids[0]);
 }
 
-// Ids of the System V IPC objects of one kind (shm, sem, msg) that the uid owns.
-static int ipc_ids_of(const char *kind, long long uid, int *ids, int max) {
+// System V IPC objects: every one in the IPC namespace (the runner's own), or, where the launcher shares
+// the host's namespace (tests), those the uid owns or created.
+static int ipc_all = 0;
+
+struct ipc_object { int id; long long owner, creator; };
+
+// The objects of one kind (shm, sem, msg) as /proc/sysvipc lists them; -1 where there is no such file.
+static int ipc_objects_listed(const char *kind, struct ipc_object *objects, int max) {
   char path[64];
   snprintf(path, sizeof path, "/proc/sysvipc/%s", kind);
   FILE *file = fopen(path, "re");
-  if (!file) return 0;
+  if (!file) return -1;
   char line[1024];
-  int uid_column = -1, count = 0;
+  int id_column = -1, uid_column = -1, cuid_column = -1, count = 0;
   if (fgets(line, sizeof line, file)) {
     int column = 0;
     for (char *word = strtok(line, " \t\n"); word; word = strtok(NULL, " \t\n"), column++) {
       if (strcmp(word, "uid") == 0) uid_column = column;
+      if (strcmp(word, "cuid") == 0) cuid_column = column;
+      if (strcmp(word, "shmid") == 0 || strcmp(word, "semid") == 0 || strcmp(word, "msqid") == 0) id_column = column;
     }
   }
-  while (uid_column >= 0 && count < max && fgets(line, sizeof line, file)) {
+  while (id_column >= 0 && uid_column >= 0 && cuid_column >= 0 && count < max && fgets(line, sizeof line, file)) {
+    struct ipc_object object = { -1, -1, -1 };
     int column = 0;
-    long long id = -1, owner = -1;
     for (char *word = strtok(line, " \t\n"); word; word = strtok(NULL, " \t\n"), column++) {
-      if (column == 1) id = atoll(word);
-      if (column == uid_column) { owner = atoll(word); break; }
+      if (column == id_column) object.id = atoi(word);
+      if (column == uid_column) object.owner = atoll(word);
+      if (column == cuid_column) object.creator = atoll(word);
     }
-    if (owner == uid && id >= 0) ids[count++] = (int)id;
+    if (object.id >= 0) objects[count++] = object;
   }
   fclose(file);
   return count;
 }
 
-// IPC objects outlive their processes. Only their owner (or CAP_SYS_ADMIN, which the runner does not
-// have) may remove them, so a child that becomes the uid removes them.
+// Where there is no /proc/sysvipc (gVisor), the objects found by index: *_STAT_ANY where the kernel has
+// it, else *_STAT. An index in use whose object cannot be read (its mode denies it) has id -1: it cannot
+// be removed, and makes the runner unclean.
+#ifndef SHM_STAT_ANY
+#define SHM_STAT_ANY 15
+#endif
+#ifndef SEM_STAT_ANY
+#define SEM_STAT_ANY 20
+#endif
+#ifndef MSG_STAT_ANY
+#define MSG_STAT_ANY 13
+#endif
+static int ipc_stat(int kind, int index, int any, struct ipc_perm *perm) {
+  struct shmid_ds shm;
+  struct semid_ds sem;
+  struct msqid_ds msg;
+  int id;
+  if (kind == 0) { id = shmctl(index, any ? SHM_STAT_ANY : SHM_STAT, &shm); *perm = shm.shm_perm; }
+  else if (kind == 1) { id = semctl(index, 0, any ? SEM_STAT_ANY : SEM_STAT, &sem); *perm = sem.sem_perm; }
+  else { id = msgctl(index, any ? MSG_STAT_ANY : MSG_STAT, &msg); *perm = msg.msg_perm; }
+  return id;
+}
+
+static int ipc_objects_by_index(int kind, struct ipc_object *objects, int max) {
+  struct shm_info shm_info;
+  struct seminfo sem_info;
+  struct msginfo msg_info;
+  int highest = kind == 0 ? shmctl(0, SHM_INFO, (struct shmid_ds *)&shm_info)
+              : kind == 1 ? semctl(0, 0, SEM_INFO, &sem_info)
+              : msgctl(0, MSG_INFO, (struct msqid_ds *)&msg_info);
+  int count = 0;
+  for (int index = 0; index <= highest && count < max; index++) {
+    struct ipc_perm perm;
+    int id = ipc_stat(kind, index, 1, &perm);
+    if (id < 0 && errno == EINVAL) id = ipc_stat(kind, index, 0, &perm);
+    if (id < 0 && errno != EACCES && errno != EPERM) continue;
+    objects[count].id = id < 0 ? -1 : id;
+    objects[count].owner = id < 0 ? -1 : (long long)perm.uid;
+    objects[count].creator = id < 0 ? -1 : (long long)perm.cuid;
+    count++;
+  }
+  return count;
+}
+
+static const char *ipc_kinds[3] = { "shm", "sem", "msg" };
+
+// The objects of one kind that cleanup removes.
+static int ipc_objects_of(int kind, long long uid, struct ipc_object *objects, int max) {
+  int n = ipc_objects_listed(ipc_kinds[kind], objects, max);
+  if (n < 0) n = ipc_objects_by_index(kind, objects, max);
+  int kept = 0;
+  for (int i = 0; i < n; i++) {
+    // One that could not be read counts only where every object is ours to remove.
+    if (ipc_all || objects[i].owner == uid || objects[i].creator == uid) objects[kept++] = objects[i];
+  }
+  return kept;
+}
+
+// IPC objects outlive their processes. Only their owner or creator (or CAP_SYS_ADMIN, which the runner
+// does not have) may remove them; the program can create them only as its uid, so a helper with that
+// effective uid removes them, whoever it gave them to since.
 static void remove_ipc_of(long long uid, long long gid, struct problems *p) {
-  static const char *kinds[3] = { "shm", "sem", "msg" };
-  int ids[3][1024], counts[3], total = 0;
-  for (int k = 0; k < 3; k++) total += counts[k] = ipc_ids_of(kinds[k], uid, ids[k], 1024);
+  static struct ipc_object objects[3][1024];
+  int counts[3], total = 0;
+  for (int k = 0; k < 3; k++) total += counts[k] = ipc_objects_of(k, uid, objects[k], 1024);
   if (total == 0) return;
   pid_t remover = fork();
   if (remover == 0) {
-    if (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0 || setuid((uid_t)uid) != 0) _exit(1);
-    for (int i = 0; i < counts[0]; i++) shmctl(ids[0][i], IPC_RMID, NULL);
-    for (int i = 0; i < counts[1]; i++) semctl(ids[1][i], 0, IPC_RMID);
-    for (int i = 0; i < counts[2]; i++) msgctl(ids[2][i], IPC_RMID, NULL);
+    if (become_cleaner(uid, gid) != 0) _exit(1);
+    for (int i = 0; i < counts[0]; i++) if (objects[0][i].id >= 0) shmctl(objects[0][i].id, IPC_RMID, NULL);
+    for (int i = 0; i < counts[1]; i++) if (objects[1][i].id >= 0) semctl(objects[1][i].id, 0, IPC_RMID);
+    for (int i = 0; i < counts[2]; i++) if (objects[2][i].id >= 0) msgctl(objects[2][i].id, IPC_RMID, NULL);
     _exit(0);
   }
-  if (remover > 0) while (waitpid(remover, NULL, 0) < 0 && errno == EINTR) {}
+  if (wait_helper(remover) == -2) problem(p, "the IPC helper for uid %lld did not finish within %d ms", uid, HELPER_DEADLINE_MS);
   int left = 0;
-  for (int k = 0; k < 3; k++) left += ipc_ids_of(kinds[k], uid, ids[k], 1024);
-  if (left > 0) problem(p, "%d System V IPC objects of uid %lld survive", left, uid);
+  for (int k = 0; k < 3; k++) left += ipc_objects_of(k, uid, objects[k], 1024);
+  if (left > 0) problem(p, "%d System V IPC objects survive cleanup", left);
 }
 
 // Removes everything inside the open directory `dir`. Symlinks are removed, never followed.
@@ -489,6 +661,44 @@ static int set_limit(int resource, long long value) {
   return setrlimit(resource, &limit);
 }
 
+// What cleanup cannot see, the program may not make. Where System V IPC objects cannot be listed (no
+// /proc/sysvipc: gVisor) or POSIX message queues are on no mqueue file system among the wipe dirs
+// (gVisor has no /dev/mqueue), the calls that make them fail with ENOSYS, as on a kernel built without
+// them: nothing of the kind can outlive the job. Decided once, at start (see main).
+static int deny_sysv_ipc = 0, deny_mqueue = 0;
+#define MQUEUE_MAGIC 0x19800202
+
+static int install_denials(void) {
+  if (!deny_sysv_ipc && !deny_mqueue) return 0;
+  struct sock_filter filter[16];
+  unsigned n = 0, denied[4], count = 0;
+  if (deny_sysv_ipc) { denied[count++] = SYS_shmget; denied[count++] = SYS_semget; denied[count++] = SYS_msgget; }
+  if (deny_mqueue) denied[count++] = SYS_mq_open;
+  filter[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+  // Another ABI (i386's int 0x80) would number the calls otherwise: it gets nothing.
+  filter[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+  filter[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+  filter[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+  // x32 numbers (bit 30 set) likewise.
+  filter[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, (unsigned char)(count + 1), 0);
+  for (unsigned i = 0; i < count; i++) filter[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, denied[i], (unsigned char)(count - i), 0);
+  filter[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  filter[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+  struct sock_fprog program = { (unsigned short)n, filter };
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+  return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program);
+}
+
+// Which of the above the program is denied, from what this launcher can see.
+static void decide_denials(void) {
+  deny_sysv_ipc = access("/proc/sysvipc/shm", R_OK) != 0 || access("/proc/sysvipc/sem", R_OK) != 0 || access("/proc/sysvipc/msg", R_OK) != 0;
+  deny_mqueue = 1;
+  for (int i = 0; i < wipe_count; i++) {
+    struct statfs fs;
+    if (statfs(wipe_dirs[i], &fs) == 0 && (unsigned long)fs.f_type == MQUEUE_MAGIC) deny_mqueue = 0;
+  }
+}
+
 static void child_fail(int exec_fd, const char *what) {
   int err = errno;
   if (write(exec_fd, &err, sizeof err) < 0) { /* nothing more to do */ }
@@ -531,33 +741,44 @@ static void become_program(const struct job *job, int in, int out, int err, int 
   if (getuid() != (uid_t)job->uid || geteuid() != (uid_t)job->uid) { errno = EPERM; child_fail(exec_fd, "uid switch"); }
   // NPROC counts the tasks of the uid, so it is set once the uid is the program's.
   if (set_limit(RLIMIT_NPROC, job->nproc) != 0) child_fail(exec_fd, "RLIMIT_NPROC");
+  if (install_denials() != 0) child_fail(exec_fd, "seccomp");
   execvpe(job->argv[0], job->argv, job->envp);
   child_fail(exec_fd, job->argv[0]);
 }
 
-// Splits the block into cwd, argv and envp. Returns -1 when it is malformed.
-static int parse_block(struct job *job) {
-  char *cursor = job->block, *end = job->block + job->block_len;
-  char *fields[2 + 4096];
-  size_t count = 0;
-  while (cursor < end && count < sizeof fields / sizeof fields[0]) {
-    char *nul = memchr(cursor, 0, (size_t)(end - cursor));
-    if (!nul) return -1;
-    fields[count++] = cursor;
-    cursor = nul + 1;
-  }
-  if (count < 3) return -1;
-  size_t at = 0;
-  job->cwd = fields[at++];
-  long argc = atol(fields[at++]);
-  if (argc < 1 || at + (size_t)argc >= count) return -1;
-  job->argv = calloc((size_t)argc + 1, sizeof(char *));
-  for (long i = 0; i < argc; i++) job->argv[i] = fields[at++];
-  long envc = atol(fields[at++]);
-  if (envc < 0 || at + (size_t)envc > count) return -1;
-  job->envp = calloc((size_t)envc + 1, sizeof(char *));
-  for (long i = 0; i < envc; i++) job->envp[i] = fields[at++];
+static int take_u32(const char **cursor, const char *end, uint32_t *value) {
+  if (end - *cursor < 4) return -1;
+  const unsigned char *b = (const unsigned char *)*cursor;
+  *value = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+  *cursor += 4;
   return 0;
+}
+
+// Splits the block into cwd, argv and envp: every field is its length, then its bytes, so no byte of a
+// field can end it or move into the next. A field with a NUL cannot be passed to a program: the job is
+// malformed. Returns -1 when it is.
+static int parse_block(struct job *job) {
+  const char *cursor = job->block, *end = job->block + job->block_len;
+  uint32_t argc, envc;
+  if (take_u32(&cursor, end, &argc) || take_u32(&cursor, end, &envc) || argc < 1 || argc > 4096 || envc > 256) return -1;
+  // Each field's 4-byte length becomes its string's NUL: the strings fit in the block's size.
+  job->strings = malloc(job->block_len + 1);
+  job->argv = calloc((size_t)argc + 1, sizeof(char *));
+  job->envp = calloc((size_t)envc + 1, sizeof(char *));
+  if (!job->strings || !job->argv || !job->envp) return -1;
+  char *out = job->strings;
+  for (uint32_t i = 0; i < 1 + argc + envc; i++) {
+    uint32_t length;
+    if (take_u32(&cursor, end, &length) || (size_t)(end - cursor) < length || memchr(cursor, 0, length)) return -1;
+    memcpy(out, cursor, length);
+    out[length] = 0;
+    if (i == 0) job->cwd = out;
+    else if (i <= argc) job->argv[i - 1] = out;
+    else job->envp[i - 1 - argc] = out;
+    out += length + 1;
+    cursor += length;
+  }
+  return cursor == end ? 0 : -1;
 }
 
 // The program and its process group.
@@ -601,6 +822,7 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
     return;
   }
   long long started = now_us(CLOCK_MONOTONIC);
+  long long anon_base = sandbox_memory && job->memory_bytes > 0 ? anon_bytes() : -1;
   pid_t child = fork();
   if (child == 0) become_program(job, in[0], out[1], err[1], exec_pipe[1], original_mask);
   close(in[0]); close(out[1]); close(err[1]); close(exec_pipe[1]);
@@ -706,6 +928,11 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
     }
     if (!exited && job->memory_bytes > 0 && !memory_exceeded) {
       long long resident = resident_bytes(child, page_size);
+      if (resident > job->memory_bytes && anon_base >= 0) {
+        long long anon = anon_bytes();
+        long long used = anon - anon_base - sizes[0] - sizes[1];
+        if (anon >= 0 && used < resident) resident = used > 0 ? used : 0;
+      }
       if (resident > peak_bytes) peak_bytes = resident;
       if (resident > job->memory_bytes) {
         memory_exceeded = 1;
@@ -781,6 +1008,8 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
   if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) cpu_exceeded = 1;
   if (job->cpu_ms > 0 && cpu_us >= job->cpu_ms * 1000LL) cpu_exceeded = 1;
   long long maxrss_kb = usage.ru_maxrss;
+  // gVisor's peak resident size has the same thread stacks in it: past the limit, the watch's figure stands.
+  if (anon_base >= 0 && maxrss_kb * 1024 > job->memory_bytes) maxrss_kb = 0;
   if (peak_bytes / 1024 > maxrss_kb) maxrss_kb = peak_bytes / 1024;
   char report[512];
   int length = snprintf(report, sizeof report,
@@ -791,8 +1020,15 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
 }
 
 int main(int argc, char **argv) {
-  wipe_dirs = argv + 1;
-  wipe_count = argc - 1;
+  int first_dir = 1;
+  for (; first_dir < argc && strncmp(argv[first_dir], "--", 2) == 0; first_dir++) {
+    if (strcmp(argv[first_dir], "--ipc=all") == 0) ipc_all = 1;
+    else if (strcmp(argv[first_dir], "--memory-watch=sandbox") == 0) sandbox_memory = 1;
+    else { fprintf(stderr, "sandbox-exec: unknown option %s\n", argv[first_dir]); return 2; }
+  }
+  wipe_dirs = argv + first_dir;
+  wipe_count = argc - first_dir;
+  decide_denials();
   // SIGCHLD and the CPU timer's SIGUSR1 arrive through a signalfd, so one poll waits for everything.
   sigset_t handled, original;
   sigemptyset(&handled);
@@ -842,6 +1078,7 @@ int main(int argc, char **argv) {
     flush_frames();
     if (job.interactive && !job.control_ended && skip_to_control_end() != 0) return 2;
     free(job.block);
+    free(job.strings);
     trim_input_buffer();
     free(job.argv);
     free(job.envp);

@@ -21,11 +21,18 @@ export interface StageOptions {
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void
 }
 
+/** One read of the program's output, as the launcher passed it on. */
+export interface OutputChunk {
+  stream: 'stdout' | 'stderr'
+  data: Buffer
+}
+
 export interface StageResult {
-  stdout: string
-  stderr: string
-  /** stdout and stderr interleaved in the order the launcher read them. */
-  output: string
+  /**
+   * What the program wrote, in the order the launcher read it: kept as the bytes that came, never copied
+   * or decoded here, so that the agent holds each byte of output once (result-writer.ts encodes it).
+   */
+  chunks: OutputChunk[]
   exitCode: number | null
   signal: string | null
   wallMs: number
@@ -81,8 +88,7 @@ export function runStage (options: StageOptions): Promise<StageResult> {
   return new Promise((resolve) => {
     const { limits } = options
     const oomBefore = oomKills(options.oomControlPath)
-    const output = { stdout: [] as Buffer[], stderr: [] as Buffer[] }
-    const interleaved: Buffer[] = []
+    const chunks: OutputChunk[] = []
     let result: StageResult
     options.launcher.run({
       argv: options.argv,
@@ -103,8 +109,7 @@ export function runStage (options: StageOptions): Promise<StageResult> {
       interactive: options.interactive
     }, {
       output: (stream, chunk) => {
-        output[stream].push(chunk)
-        interleaved.push(chunk)
+        chunks.push({ stream, data: chunk })
         options.onOutput?.(stream, chunk)
       },
       done: (line) => {
@@ -124,9 +129,7 @@ export function runStage (options: StageOptions): Promise<StageResult> {
         else if (number('exec_failed') === 1) failed = `cannot start ${options.argv[0]}`
         const truncated = fields?.truncated === 'stdout' || fields?.truncated === 'stderr' ? fields.truncated : null
         result = {
-          stdout: Buffer.concat(output.stdout).toString('utf8'),
-          stderr: Buffer.concat(output.stderr).toString('utf8'),
-          output: Buffer.concat(interleaved).toString('utf8'),
+          chunks,
           exitCode: fields && number('exit') >= 0 ? number('exit') : null,
           signal,
           wallMs: number('wall_us') / 1000,

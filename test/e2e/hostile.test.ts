@@ -169,7 +169,7 @@ const cases: Case[] = [
       }
       // gVisor's procfs lets any uid read it: it must hold nothing but the image's and the pool's settings.
       const names = body.run.stdout.split('\0').filter((entry: string) => entry.includes('=')).map((entry: string) => entry.split('=')[0]).sort()
-      expect(names).toEqual(['HOME', 'HOSTNAME', 'PATH', 'RUNNER_GID', 'RUNNER_SCRATCH', 'RUNNER_SOCKET', 'RUNNER_UID', 'RUNNER_VERSIONS', 'RUNNER_WIPE_DIRS'])
+      expect(names).toEqual(['HOME', 'HOSTNAME', 'PATH', 'RUNNER_GID', 'RUNNER_MEMORY_WATCH', 'RUNNER_SCRATCH', 'RUNNER_SOCKET', 'RUNNER_UID', 'RUNNER_VERSIONS', 'RUNNER_WIPE_DIRS'])
     }
   },
   {

@@ -40,6 +40,8 @@ export async function startHostAgent (uid: number): Promise<HostAgent> {
     RUNNER_SCRATCH: scratch,
     RUNNER_WIPE_DIRS: `${tmp}:${shm}`,
     RUNNER_LAUNCHER: join(__dirname, '../../runner/dist/sandbox-exec'),
+    // The host's IPC namespace is shared: cleanup removes only what the test's uid made.
+    RUNNER_IPC_CLEANUP: 'uid',
     // No memory cgroup of its own on the host: memory verdicts come from the peak alone.
     RUNNER_OOM_CONTROL: join(base, 'no-oom-control')
   })
@@ -116,17 +118,50 @@ export async function interactive (url: string, job: Record<string, unknown>): P
   }
 }
 
-/** Counts the System V IPC objects (shared memory, semaphores, message queues) owned by `uid`. */
+/** Counts the System V IPC objects (shared memory, semaphores, message queues) that `uid` owns or created. */
 export function ipcObjectsOf (uid: number): number {
   let count = 0
   for (const kind of ['shm', 'sem', 'msg']) {
     const lines = readFileSync(`/proc/sysvipc/${kind}`, 'latin1').trim().split('\n')
-    const column = lines[0].trim().split(/\s+/).indexOf('uid')
+    const columns = lines[0].trim().split(/\s+/)
+    const owner = columns.indexOf('uid')
+    const creator = columns.indexOf('cuid')
     for (const line of lines.slice(1)) {
-      if (Number(line.trim().split(/\s+/)[column]) === uid) count++
+      const fields = line.trim().split(/\s+/)
+      if (Number(fields[owner]) === uid || Number(fields[creator]) === uid) count++
     }
   }
   return count
+}
+
+/**
+ * Live tasks (threads included, any state but dead) whose real, effective, saved or fs uid is `uid`:
+ * also the threads of a process whose leader has exited and is a zombie.
+ */
+export function tasksOf (uid: number): number[] {
+  const tids: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    let tasks: string[]
+    try {
+      tasks = readdirSync(`/proc/${entry}/task`)
+    } catch {
+      continue // exited while we looked
+    }
+    for (const task of tasks) {
+      let status: string
+      try {
+        status = readFileSync(`/proc/${entry}/task/${task}/status`, 'latin1')
+      } catch {
+        continue
+      }
+      const state = /^State:\s+(\S)/m.exec(status)
+      if (state && (state[1] === 'Z' || state[1] === 'X')) continue
+      const uids = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(status)
+      if (uids && uids.slice(1).some((value) => Number(value) === uid)) tids.push(Number(task))
+    }
+  }
+  return tids
 }
 
 /** Pids of live (not zombie) processes whose real, effective, saved or fs uid is `uid`. */

@@ -2,7 +2,7 @@ import { stageStatus } from '../../runner/src/job'
 import type { StageResult } from '../../runner/src/sandbox'
 
 const clean: StageResult = {
-  stdout: '', stderr: '', output: '', exitCode: 0, signal: null, wallMs: 1, cpuMs: 1, memoryBytes: 1,
+  chunks: [], exitCode: 0, signal: null, wallMs: 1, cpuMs: 1, memoryBytes: 1,
   timedOut: false, cpuExceeded: false, memoryExceeded: false, truncated: null, failed: null
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import Docker from 'dockerode'
 import type { Config } from '../config'
@@ -38,7 +38,8 @@ export function containerSpec (config: Config, name: string, socketDir: string, 
     Image: runner.image,
     Labels: { [POOL_LABEL]: poolName, [ROLE_LABEL]: 'runner' },
     // A uid of its own per runner: RLIMIT_NPROC counts per uid across the whole host.
-    Env: [`RUNNER_UID=${uid}`, `RUNNER_GID=${uid}`],
+    // Under gVisor the launcher checks memory against the sandbox's own (runner/src/config.ts).
+    Env: [`RUNNER_UID=${uid}`, `RUNNER_GID=${uid}`, ...(runner.runtime === 'runsc' ? ['RUNNER_MEMORY_WATCH=sandbox'] : [])],
     HostConfig: {
       Runtime: runner.runtime,
       NetworkMode: 'none',
@@ -65,6 +66,16 @@ export function containerSpec (config: Config, name: string, socketDir: string, 
   }
 }
 
+/** The file that holds a container's memory use on this host (cgroup v1 or v2, cgroupfs or systemd driver). */
+export function memoryUsagePath (containerId: string): string | undefined {
+  return [
+    `/sys/fs/cgroup/memory/docker/${containerId}/memory.usage_in_bytes`,
+    `/sys/fs/cgroup/memory/system.slice/docker-${containerId}.scope/memory.usage_in_bytes`,
+    `/sys/fs/cgroup/system.slice/docker-${containerId}.scope/memory.current`,
+    `/sys/fs/cgroup/docker/${containerId}/memory.current`
+  ].find((path) => existsSync(path))
+}
+
 export class DockerProvider implements RunnerProvider {
   readonly docker: Docker
   private stopped = false
@@ -77,7 +88,9 @@ export class DockerProvider implements RunnerProvider {
   constructor (private readonly config: Config, private readonly log: Logger, private readonly observer?: Pick<PoolObserver, 'runnerStarted' | 'runnerStartFailed'>, docker?: Docker) {
     this.docker = docker ?? new Docker({ socketPath: config.docker.socketPath, timeout: config.docker.timeoutMs })
     this.poolDir = join(config.runner.socketDir, config.poolName)
-    this.memoryBytes = containerMemoryBytes(config, config.limits.default)
+    // runsc cannot change a running sandbox's memory limit (it has no `update`): its runners are made
+    // large enough for any job, and the launcher's watch holds each job to its own memoryBytes.
+    this.memoryBytes = containerMemoryBytes(config, config.runner.runtime === 'runsc' ? config.limits.max : config.limits.default)
   }
 
   /** Follows the engine's events so a runner that dies while idle is known dead at once. */
@@ -156,6 +169,7 @@ export class DockerProvider implements RunnerProvider {
       this.byContainer.set(container.id, runner)
       await container.start()
       await this.waitHealthy(runner)
+      runner.memoryUsagePath = memoryUsagePath(container.id)
       return runner
     } catch (err) {
       await this.destroy(runner, 'failed').catch(() => {})
@@ -176,9 +190,25 @@ export class DockerProvider implements RunnerProvider {
 
   /** Changes a runner's memory limit (a job asked for other than the default); takes effect at once. */
   async setMemory (runner: Runner, memoryBytes: number): Promise<void> {
+    // Under runsc every runner is as large as any job needs: nothing to change.
+    if (this.config.runner.runtime === 'runsc' && memoryBytes <= runner.memoryBytes) return
     if (!runner.containerId) throw new Error(`runner ${runner.id} has no container`)
     await this.docker.getContainer(runner.containerId).update({ Memory: memoryBytes, MemorySwap: memoryBytes })
     runner.memoryBytes = memoryBytes
+  }
+
+  /**
+   * Under runsc, whether the runner's sandbox holds more than agentReserveBytes once its job is cleaned
+   * up: gVisor's kernel keeps memory a job made it take (pipe buffers, say), and the container is sized
+   * for the largest job plus only that reserve. Read from the container's memory cgroup on the host.
+   */
+  outgrown (runner: Runner): boolean {
+    if (this.config.runner.runtime !== 'runsc' || !runner.memoryUsagePath) return false
+    try {
+      return Number(readFileSync(runner.memoryUsagePath, 'latin1').trim()) > this.config.runner.agentReserveBytes
+    } catch {
+      return false
+    }
   }
 
   async destroy (runner: Runner, reason: RemovalReason): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Runner } from './runner'
 
 /** Why a runner left the pool. */
-export type RemovalReason = 'max_uses' | 'unclean' | 'crashed' | 'timed_out' | 'shutdown' | 'failed'
+export type RemovalReason = 'max_uses' | 'unclean' | 'outgrown' | 'crashed' | 'timed_out' | 'shutdown' | 'failed'
 
 /** How a job left its runner: the runner's own clean report, or how talking to it failed. */
 export type JobOutcome = 'clean' | 'unclean' | 'crashed' | 'timed_out'
@@ -14,6 +14,11 @@ export interface RunnerProvider {
   /** A runner that answers /health. Retries with back-off until it succeeds or the provider is closed. */
   create (): Promise<Runner>
   destroy (runner: Runner, reason: RemovalReason): Promise<void>
+  /**
+   * Whether a runner that reported itself clean still holds more memory than the next job can afford
+   * (gVisor's kernel keeps what a job made it take); it is then replaced. Optional: false without it.
+   */
+  outgrown?: (runner: Runner) => boolean
   /** Sets the memory limit of the runner's container. */
   setMemory (runner: Runner, memoryBytes: number): Promise<void>
   /** Removes what an earlier process with this pool's name left behind, and starts noticing deaths. */

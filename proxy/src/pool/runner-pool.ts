@@ -105,6 +105,7 @@ export class RunnerPool {
     if (outcome !== 'clean') reason = outcome
     else if (runner.dead) reason = 'crashed'
     else if (runner.uses >= this.options.maxUsesPerRunner) reason = 'max_uses'
+    else if (this.provider.outgrown?.(runner) === true) reason = 'outgrown'
     if (reason === undefined) {
       void this.pool.release(runner)
       return

@@ -8,7 +8,7 @@ import { runJob, type ExecutionLog } from '../execution'
 import type { ExecutionPool } from '../execution-pool'
 import { abandonInput, interactiveInput, MAX_INPUT_MESSAGE_BYTES, sendInput, SIGNAL_NAMES } from '../interactive-input'
 import type { Metrics } from '../metrics'
-import { socketMessage, socketSender } from '../socket-messages'
+import { clientError, socketMessage, socketSender } from '../socket-messages'
 import { PistonExecute, pistonInput, type PistonExecuteBody } from './piston'
 
 /** How long a client of /api/v2/connect has to send its init message, as Piston gives it. */
@@ -80,9 +80,7 @@ export function pistonConnectRoute (app: FastifyInstance, config: Config, pool: 
       }, (err: Error) => fail(err.message))
     }
 
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
-      const message = socketMessage(data, isBinary)
-      if (!message) return fail('each message must be a JSON object as text')
+    const handle = (message: Record<string, unknown>) => {
       const { type, ...rest } = message
       if (type === 'init') {
         if (relay) return close(CLOSE.alreadyInitialized)
@@ -98,6 +96,17 @@ export function pistonConnectRoute (app: FastifyInstance, config: Config, pool: 
       } else {
         if (typeof message.signal !== 'string' || !SIGNAL_NAMES.includes(message.signal)) return close(CLOSE.invalidSignal)
         sendInput(relay, { type: 'signal', signal: message.signal })
+      }
+    }
+
+    // Nothing a client sends may throw out of here: a problem is Piston's error message and close.
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      try {
+        handle(socketMessage(data, isBinary))
+      } catch (err) {
+        const known = clientError(err)
+        if (!known) request.log.error({ err }, 'a WebSocket message failed')
+        fail(known?.message ?? 'internal error')
       }
     })
     socket.on('close', () => {

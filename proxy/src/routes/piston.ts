@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@sinclair/typebox'
+import { argsProblem, MAX_ARGS } from '../../../runner/src/args'
 import type { StageReport } from '../../../runner/src/job'
 import { findLanguage } from '../../../runner/src/languages'
 import { runtimes } from './runtimes'
@@ -17,18 +18,20 @@ import { FilesError, prepareFiles } from '../files'
 
 // Piston's v2 API, in its own shapes, so that Piston's clients work against us unchanged.
 
+// Every string short but the program's own bytes (content, stdin, args: bounded by the body, args by
+// args.ts): a megabyte "version" would otherwise be parsed as a semver range, blocking the event loop.
 const PistonFile = Type.Object({
-  name: Type.Optional(Type.String()),
+  name: Type.Optional(Type.String({ maxLength: 255 })),
   content: Type.String(),
   encoding: Type.Optional(Type.Union([Type.Literal('utf8'), Type.Literal('base64'), Type.Literal('hex')]))
 })
 
 export const PistonExecute = Type.Object({
-  language: Type.String({ minLength: 1 }),
-  version: Type.Optional(Type.String()),
+  language: Type.String({ minLength: 1, maxLength: 64 }),
+  version: Type.Optional(Type.String({ maxLength: 64 })),
   files: Type.Array(PistonFile, { minItems: 1 }),
   stdin: Type.Optional(Type.String()),
-  args: Type.Optional(Type.Array(Type.String())),
+  args: Type.Optional(Type.Array(Type.String(), { maxItems: MAX_ARGS })),
   compile_timeout: Type.Optional(Type.Integer()),
   run_timeout: Type.Optional(Type.Integer()),
   compile_cpu_time: Type.Optional(Type.Integer()),
@@ -81,7 +84,7 @@ export function pistonStage (stage: StageReport) {
   return {
     stdout: stage.stdout,
     stderr: stage.stderr,
-    output: stage.output,
+    output: stage.output ?? stage.stdout + stage.stderr,
     code: stage.exitCode,
     signal: stage.signal,
     message,
@@ -100,6 +103,8 @@ export function pistonInput (body: PistonExecuteBody, config: Config, pool: Exec
   if (!versionSatisfies(body.version, version)) {
     throw new PistonError(`${body.language}-${body.version} runtime is unknown; we have ${language.name}-${version}`)
   }
+  const argsWrong = argsProblem(body.args ?? [])
+  if (argsWrong) throw new PistonError(`${argsWrong.field} ${argsWrong.problem}`)
   let source
   try {
     source = prepareFiles(body.files, language, config.runner.scratchBytes)
@@ -145,7 +150,8 @@ export function pistonRoutes (app: FastifyInstance, config: Config, pool: Execut
 
     piston.withTypeProvider<TypeBoxTypeProvider>().post('/api/v2/execute', { schema: { body: PistonExecute } }, async (request, reply) => {
       if (keysConfigured(config)) userOf(config, apiKeyOf(request.headers), undefined)
-      const answer = await runExecution(pistonInput(request.body, config, pool), { config, pool, metrics, request, reply })
+      const input = { ...pistonInput(request.body, config, pool), interleaved: true }
+      const answer = await runExecution(input, { config, pool, metrics, request, reply })
       if (answer === null) return reply.code(499).send({ message: 'the client closed the request while it waited for a runner' })
       return pistonAnswer(answer)
     })

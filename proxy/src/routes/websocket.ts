@@ -3,11 +3,11 @@ import { Value } from '@sinclair/typebox/value'
 import type { WebSocket } from 'ws'
 import { apiKeyOf, userOf } from '../auth'
 import { fieldPath } from '../error-handler'
-import { ForbiddenError, InvalidFieldError, InvalidJsonError } from '../errors'
+import { ForbiddenError, InvalidFieldError } from '../errors'
 import { submissionBodySchema, type SubmissionBody } from '../schemas'
 import type { InputRelay } from '../../../runner/src/input-relay'
 import { abandonInput, interactiveInput, MAX_INPUT_MESSAGE_BYTES, sendInput, SIGNAL_NAMES, type ProgramInput } from '../interactive-input'
-import { socketMessage, socketSender } from '../socket-messages'
+import { clientError, described, echoableRef, MAX_REF_LENGTH, socketMessage, socketSender } from '../socket-messages'
 import type { SubmissionEvent } from '../submissions/queue'
 import { submit, type SubmissionContext } from './submissions'
 
@@ -26,7 +26,7 @@ function programInput (message: Record<string, unknown>): ProgramInput {
     return { type, data }
   }
   if (type === 'signal') {
-    if (typeof signal !== 'string' || !SIGNAL_NAMES.includes(signal)) throw new InvalidFieldError('signal', `must be a signal's name, such as SIGINT, SIGTERM or SIGKILL, got ${JSON.stringify(signal)}`)
+    if (typeof signal !== 'string' || !SIGNAL_NAMES.includes(signal)) throw new InvalidFieldError('signal', `must be a signal's name, such as SIGINT, SIGTERM or SIGKILL, got ${described(signal)}`)
     return { type, signal }
   }
   return { type: 'eof' }
@@ -62,33 +62,39 @@ export function websocketRoute (app: FastifyInstance, context: SubmissionContext
       send(event)
     })
 
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
-      const message = socketMessage(data, isBinary)
-      if (!message) {
-        send({ type: 'error', error: { code: new InvalidJsonError('').code, message: 'each message must be a JSON object as text' } })
+    const handle = (message: Record<string, unknown>, ref: string | number | undefined) => {
+      const { type, ref: _ref, interactive, ...body } = message
+      if (type === 'stdin' || type === 'eof' || type === 'signal') {
+        const relay = typeof message.id === 'string' ? relays.get(message.id) : undefined
+        if (!relay) throw new InvalidFieldError('id', `must be the id of a running interactive submission made on this connection, got ${described(message.id)}`)
+        sendInput(relay, programInput(message))
         return
       }
-      const { type, ref, interactive, ...body } = message
+      if (type !== 'submit') throw new InvalidFieldError('type', `must be "submit", "stdin", "eof" or "signal", got ${described(type)}`)
+      if (interactive !== undefined && typeof interactive !== 'boolean') throw new InvalidFieldError('interactive', 'must be a boolean')
+      const problem = Value.Errors(schema, body).First()
+      if (problem) throw new InvalidFieldError(fieldPath(problem.path), problem.message)
+      if (body.userId !== undefined && body.userId !== userId) throw new ForbiddenError(`userId ${described(body.userId)} is not this connection's user`)
+      // Its input comes from this socket: the socket is paused while input piles up ahead of the program.
+      const relay = interactive === true ? interactiveInput((body.stdin as string | undefined) ?? '', socket) : undefined
+      const view = submit(body as SubmissionBody, userId, context, relay)
+      if (relay) relays.set(view.id, relay)
+      send({ type: 'submitted', ...(ref !== undefined ? { ref } : {}), id: view.id, position: view.position })
+    }
+
+    // Nothing a client sends may throw out of here: every problem is an error message on the socket.
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      let ref: string | number | undefined
       try {
-        if (type === 'stdin' || type === 'eof' || type === 'signal') {
-          const relay = typeof message.id === 'string' ? relays.get(message.id) : undefined
-          if (!relay) throw new InvalidFieldError('id', `must be the id of a running interactive submission made on this connection, got ${JSON.stringify(message.id)}`)
-          sendInput(relay, programInput(message))
-          return
-        }
-        if (type !== 'submit') throw new InvalidFieldError('type', `must be "submit", "stdin", "eof" or "signal", got ${JSON.stringify(type)}`)
-        if (interactive !== undefined && typeof interactive !== 'boolean') throw new InvalidFieldError('interactive', 'must be a boolean')
-        const problem = Value.Errors(schema, body).First()
-        if (problem) throw new InvalidFieldError(fieldPath(problem.path), problem.message)
-        if (body.userId !== undefined && body.userId !== userId) throw new ForbiddenError(`userId ${JSON.stringify(body.userId)} is not this connection's user`)
-        // Its input comes from this socket: the socket is paused while input piles up ahead of the program.
-        const relay = interactive === true ? interactiveInput((body.stdin as string | undefined) ?? '', socket) : undefined
-        const view = submit(body as SubmissionBody, userId, context, relay)
-        if (relay) relays.set(view.id, relay)
-        send({ type: 'submitted', ...(ref !== undefined ? { ref } : {}), id: view.id, position: view.position })
+        const message = socketMessage(data, isBinary)
+        const echoed = echoableRef(message.ref)
+        if (echoed === null) throw new InvalidFieldError('ref', `must be a number or a string of at most ${MAX_REF_LENGTH} characters`)
+        ref = echoed
+        handle(message, ref)
       } catch (err) {
-        const error = err as { code?: string, message: string, statusCode?: number }
-        send({ type: 'error', ...(ref !== undefined ? { ref } : {}), error: { code: error.code ?? 'EXEC_ERR_INTERNAL', message: error.message } })
+        const known = clientError(err)
+        if (!known) request.log.error({ err }, 'a WebSocket message failed')
+        send({ type: 'error', ...(ref !== undefined ? { ref } : {}), error: known ?? { code: 'EXEC_ERR_INTERNAL', message: 'internal error' } })
       }
     })
     socket.on('close', () => {

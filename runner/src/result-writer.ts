@@ -1,0 +1,78 @@
+import { StringDecoder } from 'node:string_decoder'
+import type { JobOutcome, StageOutcome } from './job'
+import type { OutputChunk } from './sandbox'
+
+// A job's result is written out as JSON a piece at a time, straight from the output's bytes: the agent
+// never holds a stage's output as one string, nor the whole answer as one string or buffer. A program may
+// print up to outputBytes on each stream (16 MiB by default at most), and one string of it, its JSON and
+// that JSON's UTF-8 would be several times that (0xFF bytes decode to U+FFFD, three bytes each): more
+// than the agent's memory reserve. Held this way the agent needs the output's own bytes and little more.
+
+/** Where the JSON goes: resolves once the text is taken (a stream's backpressure respected). */
+export type TextSink = (text: string) => Promise<void>
+
+/** A writable stream (a response, a socket) as a TextSink that waits for 'drain' when it is full. */
+export function streamSink (stream: NodeJS.WritableStream & { destroyed?: boolean, writableEnded?: boolean }): TextSink {
+  return (text) => new Promise((resolve) => {
+    if (stream.destroyed || stream.writableEnded) return resolve()
+    if (stream.write(text)) return resolve()
+    const done = () => {
+      stream.removeListener('drain', done)
+      stream.removeListener('close', done)
+      stream.removeListener('error', done)
+      resolve()
+    }
+    stream.once('drain', done)
+    stream.once('close', done)
+    stream.once('error', done)
+  })
+}
+
+// Pieces are gathered to about this many characters before they are written.
+const PIECE_CHARS = 64 * 1024
+
+/** The chunks of `stream` (or of both, in order, when null) as a JSON string, written in pieces. */
+async function writeString (sink: TextSink, chunks: OutputChunk[], stream: 'stdout' | 'stderr' | null): Promise<void> {
+  const decoder = new StringDecoder('utf8')
+  let pending = '"'
+  for (const chunk of chunks) {
+    if (stream !== null && chunk.stream !== stream) continue
+    const text = decoder.write(chunk.data)
+    if (text !== '') pending += JSON.stringify(text).slice(1, -1)
+    if (pending.length >= PIECE_CHARS) {
+      await sink(pending)
+      pending = ''
+    }
+  }
+  const rest = decoder.end()
+  if (rest !== '') pending += JSON.stringify(rest).slice(1, -1)
+  await sink(pending + '"')
+}
+
+async function writeStage (sink: TextSink, stage: StageOutcome, interleaved: boolean): Promise<void> {
+  const { chunks, ...fields } = stage
+  await sink(JSON.stringify(fields).slice(0, -1) + ',"stdout":')
+  await writeString(sink, chunks, 'stdout')
+  await sink(',"stderr":')
+  await writeString(sink, chunks, 'stderr')
+  if (interleaved) {
+    await sink(',"output":')
+    await writeString(sink, chunks, null)
+  }
+  await sink('}')
+}
+
+/**
+ * Writes `result` as the JSON object the proxy reads (job.ts's JobResult), `prefix` first (NDJSON's
+ * `"type":"result",`, say) and `suffix` after it. `interleaved` adds each stage's `output`.
+ */
+export async function writeResult (sink: TextSink, result: JobOutcome, interleaved: boolean, prefix = '', suffix = ''): Promise<void> {
+  const { compile, run, ...fields } = result
+  await sink('{' + prefix + JSON.stringify(fields).slice(1, -1) + ',"compile":')
+  if (compile) await writeStage(sink, compile, interleaved)
+  else await sink('null')
+  await sink(',"run":')
+  if (run) await writeStage(sink, run, interleaved)
+  else await sink('null')
+  await sink('}' + suffix)
+}
