@@ -83,6 +83,9 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
   app.addHook('onSend', async (_request, reply) => {
     if (closing) void reply.header('connection', 'close')
   })
-  app.addHook('onClose', async () => { await pool.close() })
+  app.addHook('onClose', async () => {
+    await pool.close()
+    submissions.dispose()
+  })
   return app
 }

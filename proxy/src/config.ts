@@ -73,7 +73,13 @@ export const ConfigSchema = Type.Object({
     maxQueuedPerUser: Type.Integer({ minimum: 0, default: 50 }),
     /** How long a finished submission can be read, and how many are kept at most. */
     keepFinishedMs: Type.Integer({ minimum: 1000, default: 600000 }),
-    maxFinished: Type.Integer({ minimum: 1, default: 10000 })
+    maxFinished: Type.Integer({ minimum: 1, default: 10000 }),
+    /** Finished results held in memory; past it they go to spill files (bytes, estimated). */
+    maxFinishedBytes: Type.Integer({ minimum: MiB, default: 256 * MiB }),
+    /** Finished results in spill files; past it the oldest are forgotten early. */
+    maxSpilledBytes: Type.Integer({ minimum: 64 * MiB, default: 4096 * MiB }),
+    /** Where spill files go (a directory of their own is made in it); empty: the OS's temp directory. */
+    spillDir: Type.String({ default: '' })
   }, { additionalProperties: false, default: {} }),
   auth: Type.Object({
     /** API keys, each mapped to its user id. Without keys the service is single-tenant. */

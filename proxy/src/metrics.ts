@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { StartFailureReason } from './pool/docker-provider'
 import type { RemovalReason } from './pool/provider'
 
 /** What the pool exposes to metrics, read at scrape time. */
@@ -14,7 +15,7 @@ export interface PoolReadings {
 /** What the pool and its provider report as it happens. */
 export interface PoolObserver {
   runnerStarted (seconds: number): void
-  runnerStartFailed (): void
+  runnerStartFailed (reason: StartFailureReason): void
   runnerRemoved (reason: RemovalReason): void
 }
 
@@ -27,6 +28,7 @@ export interface SubmissionReadings {
   readonly running: number
 }
 const REMOVAL_REASONS: RemovalReason[] = ['max_uses', 'unclean', 'outgrown', 'crashed', 'timed_out', 'shutdown']
+const START_FAILURE_REASONS: StartFailureReason[] = ['image_missing', 'engine_unavailable', 'start_timeout', 'other']
 
 const PREFIX = 'codeexec_'
 // Millisecond resolution where a warm pool lives, seconds where compiles and timeouts do.
@@ -71,6 +73,13 @@ export class Metrics implements PoolObserver {
     name: `${PREFIX}runner_starts_total`,
     help: 'Runner containers started, by result (success, failure).',
     labelNames: ['result'] as const,
+    registers: [this.registry]
+  })
+
+  readonly runnerStartFailures = new Counter({
+    name: `${PREFIX}runner_start_failures_total`,
+    help: 'Runner starts that failed, by reason (image_missing, engine_unavailable, start_timeout, other); starts back off while they fail.',
+    labelNames: ['reason'] as const,
     registers: [this.registry]
   })
 
@@ -163,6 +172,7 @@ export class Metrics implements PoolObserver {
     // Known label values start at zero, so that rates and dashboards have a series before the first event.
     for (const reason of REJECTION_REASONS) this.rejected.inc({ reason }, 0)
     for (const reason of REMOVAL_REASONS) this.runnerRemovals.inc({ reason }, 0)
+    for (const reason of START_FAILURE_REASONS) this.runnerStartFailures.inc({ reason }, 0)
     for (const result of ['success', 'failure']) this.runnerStarts.inc({ result }, 0)
   }
 
@@ -181,8 +191,9 @@ export class Metrics implements PoolObserver {
     this.runnerStartSeconds.observe(seconds)
   }
 
-  runnerStartFailed (): void {
+  runnerStartFailed (reason: StartFailureReason): void {
     this.runnerStarts.inc({ result: 'failure' })
+    this.runnerStartFailures.inc({ reason })
   }
 
   runnerRemoved (reason: RemovalReason): void {

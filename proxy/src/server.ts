@@ -3,7 +3,7 @@ import pino from 'pino'
 import { buildApp } from './app'
 import { ConfigError, loadConfig } from './config'
 import { Metrics } from './metrics'
-import { DockerProvider } from './pool/docker-provider'
+import { DockerProvider, ImageMissingError } from './pool/docker-provider'
 import { RunnerPool } from './pool/runner-pool'
 
 async function main (): Promise<void> {
@@ -29,6 +29,16 @@ async function main (): Promise<void> {
     else logger.info({ signal }, 'shutting down: draining the pool and removing its runners')
     await app.close()
   })
+
+  // Without its image no runner can be made: say so and stop, rather than retry forever.
+  try {
+    await provider.checkImage()
+  } catch (err) {
+    if (!(err instanceof ImageMissingError)) throw err
+    console.error(err.message)
+    await app.close()
+    process.exit(2)
+  }
 
   const port = Number(process.env.PORT ?? 3000)
   const host = process.env.HOST ?? '127.0.0.1'

@@ -351,9 +351,9 @@ static void problem(struct problems *p, const char *format, ...) {
   p->text[p->used++] = '\n';
 }
 
-// Reads /proc/PID/status (or a task's) into `status`; its state letter and whether any of its real,
-// effective, saved or fs uids is `uid`. Returns -1 when it is gone.
-static int task_status(const char *path, long long uid, char *state, int *matches) {
+// Reads /proc/PID/status (or a task's): its state letter, its thread count (0 when not said) and whether
+// any of its real, effective, saved or fs uids is `uid`. Returns -1 when it is gone.
+static int task_status(const char *path, long long uid, char *state, int *threads, int *matches) {
   char status[4096];
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
@@ -368,6 +368,9 @@ static int task_status(const char *path, long long uid, char *state, int *matche
     while (*at == ' ' || *at == '\t') at++;
     *state = *at;
   }
+  *threads = 0;
+  char *count = strstr(status, "\nThreads:");
+  if (count) *threads = atoi(count + 9);
   long long ids[4];
   char *uids = strstr(status, "\nUid:");
   *matches = uids && sscanf(uids + 5, "%lld %lld %lld %lld", &ids[0], &ids[1], &ids[2], &ids[3]) == 4 &&
@@ -376,7 +379,8 @@ static int task_status(const char *path, long long uid, char *state, int *matche
 }
 
 // Whether any task (thread) of process `pid` is alive, not a zombie: a leader that called SYS_exit is a
-// zombie while its other threads run on.
+// zombie while its other threads run on. (Its status's thread count says so too, where there are no
+// task directories to read.)
 static int has_live_task(pid_t pid) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
@@ -387,9 +391,9 @@ static int has_live_task(pid_t pid) {
   while (!live && (entry = readdir(tasks)) != NULL) {
     if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
     char task[320], state;
-    int matches;
+    int threads, matches;
     snprintf(task, sizeof task, "/proc/%d/task/%s/status", (int)pid, entry->d_name);
-    if (task_status(task, -1, &state, &matches) == 0 && state != 'Z' && state != 'X') live = 1;
+    if (task_status(task, -1, &state, &threads, &matches) == 0 && state != 'Z' && state != 'X') live = 1;
   }
   closedir(tasks);
   return live;
@@ -408,10 +412,11 @@ static int processes_of(long long uid, pid_t *pids, int max) {
     pid_t pid = (pid_t)atoi(entry->d_name);
     if (pid == self) continue;
     char path[64], state;
-    int matches;
+    int threads, matches;
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    if (task_status(path, uid, &state, &matches) != 0 || !matches) continue;
-    if ((state == 'Z' || state == 'X') && !has_live_task(pid)) continue;
+    if (task_status(path, uid, &state, &threads, &matches) != 0 || !matches) continue;
+    // A zombie leader counts its live threads (gVisor lists no tasks, but counts them too).
+    if ((state == 'Z' || state == 'X') && threads <= 1 && !has_live_task(pid)) continue;
     if (count < max) pids[count++] = pid;
   }
   closedir(proc);

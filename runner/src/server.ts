@@ -21,9 +21,13 @@ if (config.socketPath) {
   })
 }
 
+// The runner is going away (docker stop, the engine shutting down): the proxy's kept-alive connection
+// must not hold the exit back for the whole grace period, nor a job in flight (it is lost either way).
 const stop = () => {
   agent.close()
   agent.server.close(() => process.exit(0))
+  agent.server.closeAllConnections()
+  setTimeout(() => process.exit(0), 1000).unref()
 }
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { call, containersOf, realApp, testConfig, waitFor } from '../helpers/docker'
 
 // Every program here runs through the proxy on a pool of one, and a normal program must answer
@@ -21,8 +22,13 @@ interface Case {
   language: string
   code: string
   limits?: object
+  args?: string[]
   check: (body: any, runtime: 'runc' | 'runsc') => void
+  /** A job run right after it on the same runner, before the normal program, and what it must print. */
+  next?: { language: string, code: string, args?: string[], stdout: string }
 }
+
+const program = (name: string) => readFileSync(join(__dirname, '../programs', name), 'utf8')
 
 const fileWrites = "import os\nfor d in ['.', '/tmp', '/dev/shm']:\n    n = 0\n    try:\n        while True:\n            with open(os.path.join(d, f'fill{n}'), 'wb') as f:\n                f.write(b'x' * 4 * 1024 * 1024)\n            n += 1\n    except OSError as e:\n        print(d, e.errno)\n"
 
@@ -194,6 +200,65 @@ const cases: Case[] = [
     check: (body) => expect(body.run.stdout).toBe('planted\n')
   },
   {
+    // Issue 12: the leader calls SYS_exit, a thread lives on and rewrites the next job's source.
+    name: 'a thread that outlives its exited leader',
+    language: 'c',
+    code: program('survivor.c'),
+    check: (body) => expect(body.run.stdout).toBe('planted\n')
+  },
+  {
+    // Issue 12: under runc cleanup removes them, whoever owns them; under gVisor, where it cannot list
+    // them, they cannot be made (ENOSYS).
+    name: 'System V IPC objects, some given away with IPC_SET, and a POSIX message queue',
+    language: 'c',
+    code: program('ipc-leftovers.c'),
+    args: ['make'],
+    check: (body, runtime) => expect(body.run.stdout).toBe(runtime === 'runc' ? '7\n' : '0\n'),
+    next: { language: 'c', code: program('ipc-leftovers.c'), args: ['find'], stdout: '0\n' }
+  },
+  {
+    // Issue 12: cleanup's helpers must not be stoppable by the program, and cleanup has a deadline.
+    name: 'processes that SIGSTOP every next pid, where cleanup helpers appear',
+    language: 'c',
+    code: program('stoppers.c'),
+    limits: { run: { timeoutMs: 1000 } },
+    check: (body) => {
+      expect(body.status).toBe('timeout')
+      expect(body.run.stdout).toBe('stopping\n')
+      expect(body.timing.runnerMs).toBeLessThan(8000)
+    }
+  },
+  {
+    // Issue 12: under gVisor, 256 threads looked like 280 MiB to the memory watch.
+    name: 'a thread bomb stops at the process limit',
+    language: 'c',
+    code: '#include <pthread.h>\n#include <stdio.h>\n#include <unistd.h>\nvoid *f(void *a){pause();return a;}\nint main(){int n=0;pthread_t t;while(pthread_create(&t,0,f,0)==0)n++;printf("%d\\n",n>=250);return 0;}',
+    limits: { run: { processes: 256, timeoutMs: 10000 } },
+    check: (body) => {
+      expect(body.status).toBe('ok')
+      expect(body.run.stdout).toBe('1\n')
+    }
+  },
+  {
+    // Issue 12: under gVisor its kernel kept the pipes' memory, and the next job ran out of it.
+    name: '510 pipes of 1 MiB each, then a job that needs 200 MiB',
+    language: 'c',
+    code: '#define _GNU_SOURCE\n#include <fcntl.h>\n#include <stdio.h>\n#include <string.h>\n#include <unistd.h>\nstatic char b[1<<20];\nint main(){int n=0;memset(b,1,sizeof b);for(;;){int p[2];if(pipe(p))break;fcntl(p[1],F_SETPIPE_SZ,1<<20);fcntl(p[1],F_SETFL,O_NONBLOCK);while(write(p[1],b,sizeof b)>0){}n++;}printf("%d\\n",n>400);return 0;}',
+    limits: { run: { openFiles: 1024, timeoutMs: 10000 } },
+    check: (body) => expect(body.run.stdout).toBe('1\n'),
+    next: { language: 'python', code: 'x = bytearray(200 * 1024 * 1024)\nprint(len(x) >> 20)', stdout: '200\n' }
+  },
+  {
+    name: 'stdout and stderr flooded at once',
+    language: 'python',
+    code: 'import sys\nchunk = "x" * (1 << 16)\nwhile True:\n    sys.stdout.write(chunk)\n    sys.stderr.write(chunk)',
+    limits: { run: { timeoutMs: 10000 } },
+    check: (body) => {
+      expect(body.status).toBe('output_limit')
+      expect([body.run.stdout.length, body.run.stderr.length]).toContain(1 << 20)
+    }
+  },
+  {
     name: 'invalid UTF-8 and NUL bytes in output',
     language: 'python',
     code: 'import sys\nsys.stdout.buffer.write(b"a\\x00b\\xff\\xc3(\\n")\nsys.stderr.buffer.write(b"\\xed\\xa0\\x80")',
@@ -204,7 +269,25 @@ const cases: Case[] = [
   }
 ]
 
-const NORMAL = { language: 'python', code: 'import os\nprint(sorted(os.listdir(".")), os.listdir("/tmp"), os.listdir("/dev/shm"), input())', stdin: 'fine' }
+// A normal program after each: its own files only, nothing left in /tmp or /dev/shm, no other live process
+// of its uid (a zombie whose threads run on included), and its input.
+const NORMAL = {
+  language: 'python',
+  code: [
+    'import os',
+    'def others():',
+    '    count = 0',
+    '    for pid in filter(str.isdigit, os.listdir("/proc")):',
+    '        if int(pid) == os.getpid(): continue',
+    '        try: status = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status").read().splitlines() if ":" in line)',
+    '        except OSError: continue',
+    '        live = status["State"].split()[0] not in "ZX" or int(status["Threads"]) > 1',
+    '        if live and int(status["Uid"].split()[0]) == os.getuid(): count += 1',
+    '    return count',
+    'print(sorted(os.listdir(".")), os.listdir("/tmp"), os.listdir("/dev/shm"), others(), input())'
+  ].join('\n'),
+  stdin: 'fine'
+}
 
 describe.each(RUNTIMES)('hostile programs under %s', (runtime) => {
   const POOL = `e2e-hostile-${runtime}`
@@ -230,14 +313,20 @@ describe.each(RUNTIMES)('hostile programs under %s', (runtime) => {
       ? hostile.code
       : `import socket\ntry:\n    socket.create_connection(("127.0.0.1", ${port}), timeout=2)\n    print("connected")\nexcept OSError:\n    print("refused")\nprint([name for _, name in socket.if_nameindex()])`
     const rssBefore = process.memoryUsage().rss
-    const answer = await call(base, { url: '/api/v1/execute', payload: { language: hostile.language, code, limits: hostile.limits } })
+    const answer = await call(base, { url: '/api/v1/execute', payload: { language: hostile.language, code, args: hostile.args, limits: hostile.limits } })
     expect(answer.statusCode).toBe(200)
     hostile.check(answer.json(), runtime)
     // The proxy holds at most the capped output, never the flood.
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024)
 
     await waitFor('the pool back at its size', () => pool.ready === 1 && pool.borrowed === 0, 60000)
+    if (hostile.next) {
+      const { stdout, ...job } = hostile.next
+      const next = await call(base, { url: '/api/v1/execute', payload: job })
+      expect(next.json()).toMatchObject({ status: 'ok', run: { stdout } })
+      await waitFor('the pool back at its size', () => pool.ready === 1 && pool.borrowed === 0, 60000)
+    }
     const normal = await call(base, { url: '/api/v1/execute', payload: NORMAL })
-    expect(normal.json()).toMatchObject({ status: 'ok', run: { stdout: "['main.py'] [] [] fine\n" } })
+    expect(normal.json()).toMatchObject({ status: 'ok', run: { stdout: "['main.py'] [] [] 0 fine\n" } })
   })
 })

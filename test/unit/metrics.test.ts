@@ -22,6 +22,7 @@ describe('metrics', () => {
       'codeexec_requests_waiting',
       'codeexec_runner_removals_total',
       'codeexec_runner_start_duration_seconds',
+      'codeexec_runner_start_failures_total',
       'codeexec_runner_starts_total',
       'codeexec_runners',
       'codeexec_submission_duration_seconds',
@@ -61,7 +62,7 @@ describe('metrics', () => {
     metrics.executionSeconds.observe({ language: 'python' }, 0.012)
     metrics.rejected.inc({ reason: 'queue_full' })
     metrics.runnerStarted(0.5)
-    metrics.runnerStartFailed()
+    metrics.runnerStartFailed('image_missing')
     metrics.runnerRemoved('max_uses')
     metrics.upstreamErrors.inc({ code: 'UND_ERR_SOCKET' })
     const all = await scrape(metrics)
@@ -71,6 +72,8 @@ describe('metrics', () => {
     expect(labelNames('codeexec_requests_rejected_total')).toEqual(new Set(['reason']))
     expect(labelNames('codeexec_runner_starts_total')).toEqual(new Set(['result']))
     expect(labelNames('codeexec_runner_removals_total')).toEqual(new Set(['reason']))
+    expect(labelNames('codeexec_runner_start_failures_total')).toEqual(new Set(['reason']))
+    expect(all.get('codeexec_runner_start_failures_total')!.values.map((v) => [v.labels.reason, v.value])).toEqual(expect.arrayContaining([['image_missing', 1], ['engine_unavailable', 0]]))
     expect(labelNames('codeexec_upstream_errors_total')).toEqual(new Set(['code']))
     expect(all.get('codeexec_runner_starts_total')!.values.map((v) => [v.labels.result, v.value])).toEqual(expect.arrayContaining([['success', 1], ['failure', 1]]))
   })

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import Docker from 'dockerode'
 import type { Config } from '../config'
@@ -7,6 +7,7 @@ import { containerMemoryBytes } from '../limits'
 import type { PoolObserver } from '../metrics'
 import type { RemovalReason, RunnerProvider } from './provider'
 import { Runner } from './runner'
+import { StartGate } from './start-gate'
 
 export const POOL_LABEL = 'codeexec.pool'
 const ROLE_LABEL = 'codeexec.role'
@@ -76,9 +77,37 @@ export function memoryUsagePath (containerId: string): string | undefined {
   ].find((path) => existsSync(path))
 }
 
+/** Why a runner failed to start, as the start failures metric counts it. */
+export type StartFailureReason = 'image_missing' | 'engine_unavailable' | 'start_timeout' | 'other'
+
+export function startFailureReason (err: unknown): StartFailureReason {
+  const { statusCode, code, message } = err as { statusCode?: number, code?: string, message?: string }
+  if (statusCode === 404 && /no such image/i.test(message ?? '')) return 'image_missing'
+  if (['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code ?? '') || /timeout/i.test(code ?? '')) return 'engine_unavailable'
+  if (err instanceof StartTimeoutError) return 'start_timeout'
+  return 'other'
+}
+
+class StartTimeoutError extends Error {}
+
+/** The runner image does not exist: the proxy cannot make runners until it is built. */
+export class ImageMissingError extends Error {
+  readonly code = 'EXEC_ERR_IMAGE_MISSING'
+  constructor (image: string) {
+    super(`the runner image ${image} does not exist: build it with "npm run setup" (or "bash scripts/build-image.sh"), or set runner.image in pool.config.json`)
+    this.name = 'ImageMissingError'
+  }
+}
+
 export class DockerProvider implements RunnerProvider {
   readonly docker: Docker
   private stopped = false
+  private readonly stopping = new AbortController()
+  private readonly gate = new StartGate()
+  /** Socket directories of runners being made: not yet known by container, and not leftovers. */
+  private readonly making = new Set<string>()
+  /** Set when removing something failed (the engine was away): reconcile until it succeeds. */
+  private reconcileTimer?: NodeJS.Timeout
   private readonly byContainer = new Map<string, Runner>()
   private events?: NodeJS.ReadableStream
   private readonly poolDir: string
@@ -93,14 +122,18 @@ export class DockerProvider implements RunnerProvider {
     this.memoryBytes = containerMemoryBytes(config, config.runner.runtime === 'runsc' ? config.limits.max : config.limits.default)
   }
 
-  /** Follows the engine's events so a runner that dies while idle is known dead at once. */
-  async watch (): Promise<void> {
+  /**
+   * Follows the engine's events so a runner that dies while idle is known dead at once. When the stream
+   * comes back after the engine was away (restarted, say), what happened meanwhile is reconciled.
+   */
+  async watch (reconnect = false): Promise<void> {
     if (this.stopped) return
     try {
       const stream = await this.docker.getEvents({
         filters: { type: ['container'], event: ['die', 'destroy'], label: [`${POOL_LABEL}=${this.config.poolName}`] }
       }) as unknown as NodeJS.ReadableStream
       this.events = stream
+      if (reconnect) this.reconcileSoon(0)
       let buffer = ''
       stream.on('data', (chunk: Buffer) => {
         buffer += chunk.toString('utf8')
@@ -113,11 +146,11 @@ export class DockerProvider implements RunnerProvider {
       })
       stream.on('error', () => {})
       stream.on('close', () => {
-        if (!this.stopped) setTimeout(() => { void this.watch() }, 1000).unref()
+        if (!this.stopped) setTimeout(() => { void this.watch(true) }, 1000).unref()
       })
     } catch (err) {
       this.log.warn({ err }, 'cannot follow docker events; retrying')
-      if (!this.stopped) setTimeout(() => { void this.watch() }, 1000).unref()
+      if (!this.stopped) setTimeout(() => { void this.watch(true) }, 1000).unref()
     }
   }
 
@@ -136,28 +169,42 @@ export class DockerProvider implements RunnerProvider {
   }
 
   async create (): Promise<Runner> {
-    let delayMs = 250
     for (;;) {
       if (this.stopped) throw new Error('provider stopped: no more runners are created')
       const started = Date.now()
       try {
-        const runner = await this.createOnce()
+        const runner = await this.gate.run(() => this.createOnce(), this.stopping.signal)
         this.log.info({ runner: runner.id, startMs: Date.now() - started }, 'runner started')
         this.observer?.runnerStarted((Date.now() - started) / 1000)
         return runner
       } catch (err) {
         if (this.stopped) throw err
-        this.observer?.runnerStartFailed()
-        this.log.error({ err, retryInMs: delayMs }, 'runner failed to start')
-        await sleep(delayMs)
-        delayMs = Math.min(delayMs * 2, 5000)
+        const reason = startFailureReason(err)
+        this.observer?.runnerStartFailed(reason)
+        this.log.error({ err, reason, retryInMs: this.gate.delayMs }, reason === 'image_missing'
+          ? `runner failed to start: the image ${this.config.runner.image} does not exist (build it with npm run setup)`
+          : 'runner failed to start')
       }
     }
+  }
+
+  /** The wait before the next runner start is tried, while starts fail; 0 while they succeed. */
+  get startDelayMs (): number {
+    return this.gate.delayMs
   }
 
   private async createOnce (): Promise<Runner> {
     const id = randomBytes(6).toString('hex')
     const socketDir = join(this.poolDir, id)
+    this.making.add(id)
+    try {
+      return await this.make(id, socketDir)
+    } finally {
+      this.making.delete(id)
+    }
+  }
+
+  private async make (id: string, socketDir: string): Promise<Runner> {
     // 0700 root: the program's uid cannot enter it, so cannot reach the agent's socket.
     mkdirSync(socketDir, { recursive: true, mode: 0o700 })
     const runner = new Runner(id, join(socketDir, 'agent.sock'))
@@ -185,7 +232,7 @@ export class DockerProvider implements RunnerProvider {
       if (existsSync(runner.socketPath) && await runner.health(1000)) return
       await sleep(HEALTH_POLL_MS)
     }
-    throw new Error(`runner ${runner.id} did not answer /health within ${this.config.pool.startTimeoutMs} ms`)
+    throw new StartTimeoutError(`runner ${runner.id} did not answer /health within ${this.config.pool.startTimeoutMs} ms`)
   }
 
   /** Changes a runner's memory limit (a job asked for other than the default); takes effect at once. */
@@ -218,13 +265,72 @@ export class DockerProvider implements RunnerProvider {
       try {
         await this.docker.getContainer(runner.containerId).remove({ force: true, v: true })
       } catch (err) {
-        if (!isGone(err)) throw err
+        if (!isGone(err)) {
+          // The engine is away: what is left of the runner goes once it is back (reconcile).
+          this.reconcileSoon()
+          throw err
+        }
       } finally {
         this.byContainer.delete(runner.containerId)
       }
     }
     rmSync(join(this.poolDir, runner.id), { recursive: true, force: true })
     this.log.info({ runner: runner.id, reason }, 'runner removed')
+  }
+
+  /**
+   * Makes the engine and the socket directory agree with the runners the pool has: every container of
+   * this pool that is not a live runner's is removed, with every socket directory that is not a live or
+   * starting runner's; a runner whose container is not running is marked dead (the pool replaces it).
+   * Resolves with how many containers it removed; throws when the engine does not answer.
+   */
+  async reconcile (): Promise<number> {
+    const containers = await this.docker.listContainers({ all: true, filters: { label: [`${POOL_LABEL}=${this.config.poolName}`] } })
+    let removed = 0
+    for (const info of containers) {
+      const runner = this.byContainer.get(info.Id)
+      if (runner && !runner.dead && info.State === 'running') continue
+      if (runner && !runner.dead) {
+        runner.dead = true
+        this.log.warn({ runner: runner.id, state: info.State }, 'runner container is not running')
+        continue
+      }
+      // Not a runner of ours any more (its removal failed), or one being made that has no runner yet.
+      if (!runner && this.isBeingMade(info)) continue
+      try {
+        await this.docker.getContainer(info.Id).remove({ force: true, v: true })
+        removed++
+      } catch (err) {
+        if (!isGone(err)) throw err
+      }
+    }
+    const keep = new Set([...this.making, ...[...this.byContainer.values()].filter((runner) => !runner.dead).map((runner) => runner.id)])
+    let dirs: string[] = []
+    try {
+      dirs = readdirSync(this.poolDir)
+    } catch {}
+    for (const dir of dirs) {
+      if (!keep.has(dir)) rmSync(join(this.poolDir, dir), { recursive: true, force: true })
+    }
+    if (removed > 0) this.log.warn({ removed, pool: this.config.poolName }, 'removed runner containers the pool no longer had')
+    return removed
+  }
+
+  private isBeingMade (info: Docker.ContainerInfo): boolean {
+    return [...this.making].some((id) => info.Names.includes(`/${this.config.poolName}-${id}`))
+  }
+
+  /** Reconciles now and again until it succeeds, backing off while the engine is away. */
+  private reconcileSoon (delayMs = 1000): void {
+    if (this.stopped || this.reconcileTimer) return
+    this.reconcileTimer = setTimeout(() => {
+      this.reconcileTimer = undefined
+      this.reconcile().catch((err) => {
+        this.log.warn({ err }, 'cannot reconcile runners with the engine yet; retrying')
+        this.reconcileSoon(Math.min(delayMs * 2, 30000))
+      })
+    }, delayMs)
+    this.reconcileTimer.unref()
   }
 
   private async removeLabelled (): Promise<number> {
@@ -243,8 +349,19 @@ export class DockerProvider implements RunnerProvider {
   }
 
   async start (): Promise<void> {
+    await this.checkImage()
     await this.removeLeftovers()
     await this.watch()
+  }
+
+  /** Throws ImageMissingError when the runner image does not exist. */
+  async checkImage (): Promise<void> {
+    try {
+      await this.docker.getImage(this.config.runner.image).inspect()
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) throw new ImageMissingError(this.config.runner.image)
+      throw err
+    }
   }
 
   async removeLeftovers (): Promise<number> {
@@ -256,6 +373,8 @@ export class DockerProvider implements RunnerProvider {
 
   stop (): void {
     this.stopped = true
+    this.stopping.abort()
+    clearTimeout(this.reconcileTimer)
     const events = this.events as unknown as { destroy?: () => void } | undefined
     events?.destroy?.()
   }

@@ -45,7 +45,7 @@ export function submissionRoutes (app: FastifyInstance, context: SubmissionConte
   }, async (request) => {
     // With keys a user sees only their own; without, whoever holds the (unguessable) id.
     const userId = keysConfigured(config) ? userOf(config, apiKeyOf(request.headers), undefined) : undefined
-    const view = submissions.get(request.params.id, userId)
+    const view = await submissions.get(request.params.id, userId)
     if (!view) throw new SubmissionNotFoundError(JSON.stringify(request.params.id), config.submissions.keepFinishedMs / 1000)
     return view
   })

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { ExecutionAnswer, ExecutionInput } from '../execution'
 import type { InputRelay } from '../../../runner/src/input-relay'
 import type { OutputHandler } from '../pool/runner'
+import { ResultStore } from './result-store'
 
 export type SubmissionState = 'queued' | 'running' | 'done'
 
@@ -31,6 +32,10 @@ export interface SubmissionLimits {
   /** How long a finished submission is kept for GET, and how many at most. */
   keepFinishedMs: number
   maxFinished: number
+  /** Where finished results are kept: memory within a budget, then spill files (result-store.ts). */
+  maxFinishedBytes?: number
+  maxSpilledBytes?: number
+  spillDir?: string
 }
 
 /** The answer of a submission that never reached a runner. */
@@ -48,7 +53,6 @@ interface Submission {
   input?: ExecutionInput
   /** An interactive submission's input while it runs. */
   relay?: InputRelay
-  result?: ExecutionAnswer
 }
 
 /** Why a submission was refused; each is a 429 with Retry-After. */
@@ -86,8 +90,15 @@ export class SubmissionQueue {
   private seq = 0
   private closed = false
   private readonly sweeper: NodeJS.Timeout
+  /** Finished submissions' results. */
+  private readonly results: ResultStore
 
   constructor (private readonly limits: SubmissionLimits, private readonly run: JobRunner, private readonly observer?: SubmissionObserver) {
+    this.results = new ResultStore({
+      maxFinishedBytes: limits.maxFinishedBytes ?? 256 * 1024 * 1024,
+      maxSpilledBytes: limits.maxSpilledBytes ?? 4 * 1024 * 1024 * 1024,
+      spillDir: limits.spillDir ?? ''
+    }, (id) => this.submissions.delete(id))
     this.sweeper = setInterval(() => this.forgetExpired(), Math.min(limits.keepFinishedMs, 60000))
     this.sweeper.unref()
   }
@@ -117,12 +128,18 @@ export class SubmissionQueue {
   }
 
   /** The submission as its user may see it; undefined when unknown, forgotten, or another user's. */
-  get (id: string, userId?: string): SubmissionView | undefined {
+  async get (id: string, userId?: string): Promise<SubmissionView | undefined> {
     const submission = this.submissions.get(id)
     if (!submission || (userId !== undefined && submission.userId !== userId)) return undefined
     if (submission.state === 'queued') return { id, state: 'queued', position: this.positionOf(submission) }
     if (submission.state === 'running') return { id, state: 'running' }
-    return { id, state: 'done', result: submission.result }
+    const result = await this.results.read(id)
+    return result && { id, state: 'done', result }
+  }
+
+  /** Bytes of finished results held in memory now, and in spill files. */
+  get finishedBytes (): { held: number, spilled: number } {
+    return { held: this.results.heldBytes, spilled: this.results.spilledBytes }
   }
 
   /** Every event of `userId`'s submissions from now on, until the returned function is called. */
@@ -150,6 +167,11 @@ export class SubmissionQueue {
       }
     }
     this.waiting.clear()
+  }
+
+  /** Forgets every result, and removes the spill files: once nothing runs or reads any more. */
+  dispose (): void {
+    this.results.close()
   }
 
   private positionOf (submission: Submission): number {
@@ -194,12 +216,18 @@ export class SubmissionQueue {
 
   private finish (submission: Submission, result: ExecutionAnswer): void {
     submission.state = 'done'
-    submission.result = result
     submission.finishedAt = Date.now()
     this.observer?.finished((performance.now() - submission.submittedAt) / 1000)
+    this.results.keep(submission.id, result)
     this.finished.push(submission.id)
-    while (this.finished.length > this.limits.maxFinished) this.submissions.delete(this.finished.shift()!)
+    while (this.finished.length > this.limits.maxFinished) this.forget(this.finished.shift()!)
+    // Whoever listens now gets the result whole, wherever it is kept.
     this.emit(submission.userId, { type: 'done', id: submission.id, result })
+  }
+
+  private forget (id: string): void {
+    this.submissions.delete(id)
+    this.results.forget(id)
   }
 
   private forgetExpired (): void {
@@ -207,7 +235,7 @@ export class SubmissionQueue {
     while (this.finished.length > 0) {
       const oldest = this.submissions.get(this.finished[0])
       if (oldest && (oldest.finishedAt ?? 0) > before) break
-      this.submissions.delete(this.finished.shift()!)
+      this.forget(this.finished.shift()!)
     }
   }
 
