@@ -4,6 +4,8 @@ import { Value } from '@sinclair/typebox/value'
 import { LIMIT_NAMES, type StageLimits } from '../../runner/src/limits'
 
 const MiB = 1024 * 1024
+/** What the runner agent (Node) takes before any job's output: measured at about 40 MiB. */
+const AGENT_BASELINE_BYTES = 48 * MiB
 
 const limit = (value: number) => Type.Integer({ minimum: 1, default: value })
 const StageLimits = (defaults: StageLimits) => Type.Object({
@@ -127,6 +129,16 @@ export function parseConfig (input: unknown, source = 'config'): Config {
       if (config.runner.pids < processes + 32) {
         problems.push(`runner.pids (${config.runner.pids}) must be at least limits.max.${stage}.processes + 32 (${processes + 32}), room for the agent`)
       }
+    }
+  }
+  if (problems.length === 0) {
+    // The agent holds a job's output as it read it (both streams of both stages) and its stdin, beside
+    // its own baseline: the reserve must cover the most a job may print (result-writer.ts).
+    const { compile, run } = config.limits.max
+    const needed = AGENT_BASELINE_BYTES + 2 * (compile.outputBytes + run.outputBytes) + config.bodyLimitBytes
+    if (config.runner.agentReserveBytes < needed) {
+      problems.push(`runner.agentReserveBytes (${config.runner.agentReserveBytes}) must be at least ${needed}: ${AGENT_BASELINE_BYTES} for the agent, ` +
+        'plus both streams of both stages at limits.max.*.outputBytes, plus bodyLimitBytes')
     }
   }
   if (problems.length > 0) throw new ConfigError(source, problems)

@@ -195,8 +195,8 @@ describe('a WebSocket client that stops reading', () => {
   const { app, pool, metrics } = appWith('e2e-submissions-slow', {
     websocket: { maxBufferedBytes: 1024 * 1024 },
     limits: { max: { run: { outputBytes: 64 * 1024 * 1024 } } },
-    // The agent holds a result's output several times over (pieces, joined, as JSON): room for 50 MB of it.
-    runner: { agentReserveBytes: 1024 * 1024 * 1024 }
+    // The agent holds a result's output once, as it read it: the reserve the config check asks for 64 MiB a stream.
+    runner: { agentReserveBytes: 200 * 1024 * 1024 }
   })
   let base = ''
   beforeAll(async () => { base = await listenAndFill(app, pool, 3) })

@@ -44,6 +44,14 @@ describe('pool config', () => {
     expect(() => parseConfig({ runner: { pids: 100 } })).toThrow(/runner\.pids \(100\) must be at least limits\.max\.compile\.processes \+ 32 \(288\)/)
   })
 
+  test('an agent reserve too small for the most a job may print is refused (issue 12)', () => {
+    expect(() => parseConfig({ runner: { agentReserveBytes: 64 * 1024 * 1024 } }))
+      .toThrow(/runner\.agentReserveBytes \(67108864\) must be at least 96468992/)
+    // Smaller output caps make room for a smaller reserve.
+    const max = { compile: { outputBytes: 1048576 }, run: { outputBytes: 1048576 } }
+    expect(parseConfig({ runner: { agentReserveBytes: 64 * 1024 * 1024 }, limits: { max } }).runner.agentReserveBytes).toBe(64 * 1024 * 1024)
+  })
+
   test('a pool name that cannot be a container name is refused', () => {
     expect(() => parseConfig({ poolName: 'Bad Name!' })).toThrow(/poolName/)
   })
