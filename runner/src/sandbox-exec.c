@@ -252,16 +252,22 @@ static void frame(char tag, const char *data, size_t length) {
   out_used += sizeof header + length;
 }
 
+// A small file (of /proc) read whole into `buffer`, NUL-terminated; -1 when it cannot be read.
+static ssize_t read_small_file(const char *path, char *buffer, size_t size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buffer, size - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buffer[n] = 0;
+  return n;
+}
+
 // Resident bytes of a process, from /proc/PID/statm; -1 when it cannot be read (it has exited).
 static long long resident_bytes(pid_t pid, long page_size) {
   char path[64], buffer[128];
   snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  ssize_t n = read(fd, buffer, sizeof buffer - 1);
-  close(fd);
-  if (n <= 0) return -1;
-  buffer[n] = 0;
+  if (read_small_file(path, buffer, sizeof buffer) < 0) return -1;
   long long size = 0, resident = 0;
   if (sscanf(buffer, "%lld %lld", &size, &resident) != 2) return -1;
   return resident * page_size;
@@ -355,12 +361,7 @@ static void problem(struct problems *p, const char *format, ...) {
 // any of its real, effective, saved or fs uids is `uid`. Returns -1 when it is gone.
 static int task_status(const char *path, long long uid, char *state, int *threads, int *matches) {
   char status[4096];
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  ssize_t n = read(fd, status, sizeof status - 1);
-  close(fd);
-  if (n <= 0) return -1;
-  status[n] = 0;
+  if (read_small_file(path, status, sizeof status) < 0) return -1;
   *state = '?';
   char *at = strstr(status, "\nState:");
   if (at) {

@@ -1,21 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { call, containersOf, realApp, testConfig, waitFor } from '../helpers/docker'
+import { call, containersOf, engineHasRunsc, realApp, sandboxRuntimes, testConfig, waitFor } from '../helpers/docker'
 
 // Every program here runs through the proxy on a pool of one, and a normal program must answer
 // correctly after it on the same pool. Runtimes: runc always; runsc (gVisor) too where the engine has it.
 jest.setTimeout(300000)
-function engineHasRunsc (): boolean {
-  try {
-    const daemon = JSON.parse(readFileSync('/etc/docker/daemon.json', 'utf8'))
-    return existsSync(daemon.runtimes?.runsc?.path ?? '')
-  } catch {
-    return false
-  }
-}
 // CI installs gVisor and must run the suite under it; elsewhere it runs where the engine has it.
 if (process.env.CI && !engineHasRunsc()) throw new Error('CI runs the hostile suite under runsc, and the engine has no runsc runtime')
-const RUNTIMES: Array<'runc' | 'runsc'> = engineHasRunsc() ? ['runc', 'runsc'] : ['runc']
+const RUNTIMES = sandboxRuntimes()
 
 interface Case {
   name: string

@@ -1,19 +1,11 @@
-import { call, listenAndFill, realApp, testConfig } from '../helpers/docker'
-import { existsSync, readFileSync } from 'node:fs'
+import { call, listenAndFill, realApp, testConfig, sandboxRuntimes } from '../helpers/docker'
 
 // Programs within every limit that print as much as they may (issue 12): the agent holds their output
 // within its own memory reserve, and they get their verdict, not internal_error. The smallest container
 // a job can get: 32 MiB for both stages, plus the tmpfs sizes and the agent's reserve.
 jest.setTimeout(180000)
 const MiB = 1024 * 1024
-const hasRunsc = (() => {
-  try {
-    return existsSync(JSON.parse(readFileSync('/etc/docker/daemon.json', 'utf8')).runtimes?.runsc?.path ?? '')
-  } catch {
-    return false
-  }
-})()
-const RUNTIMES: Array<'runc' | 'runsc'> = hasRunsc ? ['runc', 'runsc'] : ['runc']
+const RUNTIMES = sandboxRuntimes()
 const limits = { compile: { memoryBytes: 32 * MiB }, run: { memoryBytes: 32 * MiB, outputBytes: 16 * MiB, timeoutMs: 10000 } }
 
 describe.each(RUNTIMES)('16 MiB on each stream under the smallest memory limits, under %s', (runtime) => {

@@ -1,18 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { call, listenAndFill, realApp, testConfig, waitFor } from '../helpers/docker'
+import { call, listenAndFill, realApp, testConfig, waitFor, sandboxRuntimes } from '../helpers/docker'
 
 // A job that makes gVisor's own kernel grow (510 pipes of 1 MiB: its memory stays taken after the job)
 // leaves a runner that the next job, allowed the full memory limit, could not run in (issue 12). Under
 // runsc such a runner is replaced; under runc the kernel frees the pipes, and the runner stays.
 jest.setTimeout(180000)
-const hasRunsc = (() => {
-  try {
-    return existsSync(JSON.parse(readFileSync('/etc/docker/daemon.json', 'utf8')).runtimes?.runsc?.path ?? '')
-  } catch {
-    return false
-  }
-})()
-const RUNTIMES: Array<'runc' | 'runsc'> = hasRunsc ? ['runc', 'runsc'] : ['runc']
+const RUNTIMES = sandboxRuntimes()
 const pipes = '#define _GNU_SOURCE\n#include <fcntl.h>\n#include <stdio.h>\n#include <string.h>\n#include <unistd.h>\nstatic char b[1<<20];\n' +
   'int main(){int n=0;memset(b,1,sizeof b);for(;;){int p[2];if(pipe(p))break;fcntl(p[1],F_SETPIPE_SZ,1<<20);fcntl(p[1],F_SETFL,O_NONBLOCK);while(write(p[1],b,sizeof b)>0){}n++;}printf("%d\\n",n>400);return 0;}'
 

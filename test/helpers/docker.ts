@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs'
 import Docker from 'dockerode'
 import pino from 'pino'
 import { buildApp } from '../../proxy/src/app'
@@ -65,4 +66,19 @@ export async function listenAndFill (app: { listen: (options: { port: number, ho
   await pool.start()
   await waitFor(`${size} runners`, () => pool.ready === size, timeoutMs)
   return base
+}
+
+/** Whether the engine has gVisor's runsc registered (scripts/docker-engine.sh does where it is installed). */
+export function engineHasRunsc (): boolean {
+  try {
+    const daemon = JSON.parse(readFileSync('/etc/docker/daemon.json', 'utf8'))
+    return existsSync(daemon.runtimes?.runsc?.path ?? '')
+  } catch {
+    return false
+  }
+}
+
+/** The runtimes a sandbox test runs under: runc, and runsc where the engine has it (CI installs it). */
+export function sandboxRuntimes (): Array<'runc' | 'runsc'> {
+  return engineHasRunsc() ? ['runc', 'runsc'] : ['runc']
 }
