@@ -62,11 +62,37 @@ async function writeStage (sink: TextSink, stage: StageOutcome, interleaved: boo
   await sink('}')
 }
 
+/** Gathers small pieces into writes of about PIECE_CHARS: a small result goes out in one write. */
+function gathering (sink: TextSink): { sink: TextSink, flush: () => Promise<void> } {
+  let pending = ''
+  return {
+    sink: async (text) => {
+      pending += text
+      if (pending.length >= PIECE_CHARS) {
+        const piece = pending
+        pending = ''
+        await sink(piece)
+      }
+    },
+    flush: async () => {
+      if (pending !== '') await sink(pending)
+      pending = ''
+    }
+  }
+}
+
 /**
  * Writes `result` as the JSON object the proxy reads (job.ts's JobResult), `prefix` first (NDJSON's
  * `"type":"result",`, say) and `suffix` after it. `interleaved` adds each stage's `output`.
  */
-export async function writeResult (sink: TextSink, result: JobOutcome, interleaved: boolean, prefix = '', suffix = ''): Promise<void> {
+export async function writeResult (target: TextSink, result: JobOutcome, interleaved: boolean, prefix = '', suffix = ''): Promise<void> {
+  const { sink, flush } = gathering(target)
+  await writeFields(sink, result, interleaved, prefix)
+  await sink('}' + suffix)
+  await flush()
+}
+
+async function writeFields (sink: TextSink, result: JobOutcome, interleaved: boolean, prefix: string): Promise<void> {
   const { compile, run, ...fields } = result
   await sink('{' + prefix + JSON.stringify(fields).slice(1, -1) + ',"compile":')
   if (compile) await writeStage(sink, compile, interleaved)
@@ -74,5 +100,4 @@ export async function writeResult (sink: TextSink, result: JobOutcome, interleav
   await sink(',"run":')
   if (run) await writeStage(sink, run, interleaved)
   else await sink('null')
-  await sink('}' + suffix)
 }

@@ -289,6 +289,8 @@ export class DockerProvider implements RunnerProvider {
     let removed = 0
     for (const info of containers) {
       const runner = this.byContainer.get(info.Id)
+      // One still starting is not running yet: it is its maker's to judge.
+      if (runner && this.making.has(runner.id)) continue
       if (runner && !runner.dead && info.State === 'running') continue
       if (runner && !runner.dead) {
         runner.dead = true
