@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { Config } from './config'
 import { ForbiddenError, InvalidFieldError, MissingFieldError, UnauthorizedError } from './errors'
 
-/** The longest user id a request may name (as the submission schema's userId). */
+/** The longest user id a request may name, in a body or on the WebSocket's query. */
 export const MAX_USER_ID_LENGTH = 128
 
 /** Whether API keys are configured: without them the service is single-tenant. */

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { MAX_USER_ID_LENGTH } from './auth'
 import type { Config } from './config'
 import { MAX_ARGS } from '../../runner/src/args'
 import { LIMIT_NAMES, type StageLimits } from '../../runner/src/limits'
@@ -20,7 +21,7 @@ export function executeBodySchema (config: Config) {
 export function submissionBodySchema (config: Config) {
   return Type.Object({
     ...executeBodyProperties(config),
-    userId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 }))
+    userId: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_USER_ID_LENGTH }))
   }, { additionalProperties: false })
 }
 

@@ -30,21 +30,19 @@ async function main (): Promise<void> {
     await app.close()
   })
 
-  // Without its image no runner can be made: say so and stop, rather than retry forever.
+  const port = Number(process.env.PORT ?? 3000)
+  const host = process.env.HOST ?? '127.0.0.1'
+  await app.listen({ port, host })
+  // Fill after listening: /healthz answers at once, /readyz once the pool reaches its minimum.
   try {
-    await provider.checkImage()
+    await pool.start()
   } catch (err) {
+    // Without its image no runner can be made: say so and stop, rather than retry forever.
     if (!(err instanceof ImageMissingError)) throw err
     console.error(err.message)
     await app.close()
     process.exit(2)
   }
-
-  const port = Number(process.env.PORT ?? 3000)
-  const host = process.env.HOST ?? '127.0.0.1'
-  await app.listen({ port, host })
-  // Fill after listening: /healthz answers at once, /readyz once the pool reaches its minimum.
-  await pool.start()
   logger.info({ pool: config.poolName, min: config.pool.min, max: config.pool.max }, 'filling the runner pool')
 }
 

@@ -31,22 +31,17 @@ export function streamSink (stream: NodeJS.WritableStream & { destroyed?: boolea
 // Pieces are gathered to about this many characters before they are written.
 const PIECE_CHARS = 64 * 1024
 
-/** The chunks of `stream` (or of both, in order, when null) as a JSON string, written in pieces. */
+/** The chunks of `stream` (or of both, in order, when null) as a JSON string, a read at a time. */
 async function writeString (sink: TextSink, chunks: OutputChunk[], stream: 'stdout' | 'stderr' | null): Promise<void> {
   const decoder = new StringDecoder('utf8')
-  let pending = '"'
+  await sink('"')
   for (const chunk of chunks) {
     if (stream !== null && chunk.stream !== stream) continue
     const text = decoder.write(chunk.data)
-    if (text !== '') pending += JSON.stringify(text).slice(1, -1)
-    if (pending.length >= PIECE_CHARS) {
-      await sink(pending)
-      pending = ''
-    }
+    if (text !== '') await sink(JSON.stringify(text).slice(1, -1))
   }
   const rest = decoder.end()
-  if (rest !== '') pending += JSON.stringify(rest).slice(1, -1)
-  await sink(pending + '"')
+  await sink((rest === '' ? '' : JSON.stringify(rest).slice(1, -1)) + '"')
 }
 
 async function writeStage (sink: TextSink, stage: StageOutcome, interleaved: boolean): Promise<void> {

@@ -357,9 +357,9 @@ static void problem(struct problems *p, const char *format, ...) {
   p->text[p->used++] = '\n';
 }
 
-// Reads /proc/PID/status (or a task's): its state letter, its thread count (0 when not said) and whether
-// any of its real, effective, saved or fs uids is `uid`. Returns -1 when it is gone.
-static int task_status(const char *path, long long uid, char *state, int *threads, int *matches) {
+// Reads /proc/PID/status: its state letter, its thread count (0 when not said) and whether any of its
+// real, effective, saved or fs uids is `uid`. Returns -1 when it is gone.
+static int process_status(const char *path, long long uid, char *state, int *threads, int *matches) {
   char status[4096];
   if (read_small_file(path, status, sizeof status) < 0) return -1;
   *state = '?';
@@ -379,27 +379,6 @@ static int task_status(const char *path, long long uid, char *state, int *thread
   return 0;
 }
 
-// Whether any task (thread) of process `pid` is alive, not a zombie: a leader that called SYS_exit is a
-// zombie while its other threads run on. (Its status's thread count says so too, where there are no
-// task directories to read.)
-static int has_live_task(pid_t pid) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-  DIR *tasks = opendir(path);
-  if (!tasks) return 0;
-  int live = 0;
-  struct dirent *entry;
-  while (!live && (entry = readdir(tasks)) != NULL) {
-    if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
-    char task[320], state;
-    int threads, matches;
-    snprintf(task, sizeof task, "/proc/%d/task/%s/status", (int)pid, entry->d_name);
-    if (task_status(task, -1, &state, &threads, &matches) == 0 && state != 'Z' && state != 'X') live = 1;
-  }
-  closedir(tasks);
-  return live;
-}
-
 // Processes of `uid` with any live task: running, sleeping, stopped or traced, or a zombie leader whose
 // threads run on. Plain zombies, all of whose tasks have exited, are not counted: they hold nothing.
 static int processes_of(long long uid, pid_t *pids, int max) {
@@ -415,9 +394,10 @@ static int processes_of(long long uid, pid_t *pids, int max) {
     char path[64], state;
     int threads, matches;
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    if (task_status(path, uid, &state, &threads, &matches) != 0 || !matches) continue;
-    // A zombie leader counts its live threads (gVisor lists no tasks, but counts them too).
-    if ((state == 'Z' || state == 'X') && threads <= 1 && !has_live_task(pid)) continue;
+    if (process_status(path, uid, &state, &threads, &matches) != 0 || !matches) continue;
+    // A zombie leader whose threads run on still counts them (a plain zombie counts itself: 1), under
+    // Linux and gVisor alike (gVisor has no task directories to read).
+    if ((state == 'Z' || state == 'X') && threads <= 1) continue;
     if (count < max) pids[count++] = pid;
   }
   closedir(proc);
@@ -479,59 +459,14 @@ static int ipc_objects_listed(const char *kind, struct ipc_object *objects, int 
   return count;
 }
 
-// Where there is no /proc/sysvipc (gVisor), the objects found by index: *_STAT_ANY where the kernel has
-// it, else *_STAT. An index in use whose object cannot be read (its mode denies it) has id -1: it cannot
-// be removed, and makes the runner unclean.
-#ifndef SHM_STAT_ANY
-#define SHM_STAT_ANY 15
-#endif
-#ifndef SEM_STAT_ANY
-#define SEM_STAT_ANY 20
-#endif
-#ifndef MSG_STAT_ANY
-#define MSG_STAT_ANY 13
-#endif
-static int ipc_stat(int kind, int index, int any, struct ipc_perm *perm) {
-  struct shmid_ds shm;
-  struct semid_ds sem;
-  struct msqid_ds msg;
-  int id;
-  if (kind == 0) { id = shmctl(index, any ? SHM_STAT_ANY : SHM_STAT, &shm); *perm = shm.shm_perm; }
-  else if (kind == 1) { id = semctl(index, 0, any ? SEM_STAT_ANY : SEM_STAT, &sem); *perm = sem.sem_perm; }
-  else { id = msgctl(index, any ? MSG_STAT_ANY : MSG_STAT, &msg); *perm = msg.msg_perm; }
-  return id;
-}
-
-static int ipc_objects_by_index(int kind, struct ipc_object *objects, int max) {
-  struct shm_info shm_info;
-  struct seminfo sem_info;
-  struct msginfo msg_info;
-  int highest = kind == 0 ? shmctl(0, SHM_INFO, (struct shmid_ds *)&shm_info)
-              : kind == 1 ? semctl(0, 0, SEM_INFO, &sem_info)
-              : msgctl(0, MSG_INFO, (struct msqid_ds *)&msg_info);
-  int count = 0;
-  for (int index = 0; index <= highest && count < max; index++) {
-    struct ipc_perm perm;
-    int id = ipc_stat(kind, index, 1, &perm);
-    if (id < 0 && errno == EINVAL) id = ipc_stat(kind, index, 0, &perm);
-    if (id < 0 && errno != EACCES && errno != EPERM) continue;
-    objects[count].id = id < 0 ? -1 : id;
-    objects[count].owner = id < 0 ? -1 : (long long)perm.uid;
-    objects[count].creator = id < 0 ? -1 : (long long)perm.cuid;
-    count++;
-  }
-  return count;
-}
-
 static const char *ipc_kinds[3] = { "shm", "sem", "msg" };
 
-// The objects of one kind that cleanup removes.
+// The objects of one kind that cleanup removes. Where /proc/sysvipc does not list them (gVisor), the
+// program cannot make any (install_denials): there are none.
 static int ipc_objects_of(int kind, long long uid, struct ipc_object *objects, int max) {
   int n = ipc_objects_listed(ipc_kinds[kind], objects, max);
-  if (n < 0) n = ipc_objects_by_index(kind, objects, max);
   int kept = 0;
   for (int i = 0; i < n; i++) {
-    // One that could not be read counts only where every object is ours to remove.
     if (ipc_all || objects[i].owner == uid || objects[i].creator == uid) objects[kept++] = objects[i];
   }
   return kept;
@@ -548,9 +483,9 @@ static void remove_ipc_of(long long uid, long long gid, struct problems *p) {
   pid_t remover = fork();
   if (remover == 0) {
     if (become_cleaner(uid, gid) != 0) _exit(1);
-    for (int i = 0; i < counts[0]; i++) if (objects[0][i].id >= 0) shmctl(objects[0][i].id, IPC_RMID, NULL);
-    for (int i = 0; i < counts[1]; i++) if (objects[1][i].id >= 0) semctl(objects[1][i].id, 0, IPC_RMID);
-    for (int i = 0; i < counts[2]; i++) if (objects[2][i].id >= 0) msgctl(objects[2][i].id, IPC_RMID, NULL);
+    for (int i = 0; i < counts[0]; i++) shmctl(objects[0][i].id, IPC_RMID, NULL);
+    for (int i = 0; i < counts[1]; i++) semctl(objects[1][i].id, 0, IPC_RMID);
+    for (int i = 0; i < counts[2]; i++) msgctl(objects[2][i].id, IPC_RMID, NULL);
     _exit(0);
   }
   if (wait_helper(remover) == -2) problem(p, "the IPC helper for uid %lld did not finish within %d ms", uid, HELPER_DEADLINE_MS);

@@ -188,11 +188,6 @@ export class DockerProvider implements RunnerProvider {
     }
   }
 
-  /** The wait before the next runner start is tried, while starts fail; 0 while they succeed. */
-  get startDelayMs (): number {
-    return this.gate.delayMs
-  }
-
   private async createOnce (): Promise<Runner> {
     const id = randomBytes(6).toString('hex')
     const socketDir = join(this.poolDir, id)
@@ -288,17 +283,16 @@ export class DockerProvider implements RunnerProvider {
     const containers = await this.docker.listContainers({ all: true, filters: { label: [`${POOL_LABEL}=${this.config.poolName}`] } })
     let removed = 0
     for (const info of containers) {
-      const runner = this.byContainer.get(info.Id)
       // One still starting is not running yet: it is its maker's to judge.
-      if (runner && this.making.has(runner.id)) continue
-      if (runner && !runner.dead && info.State === 'running') continue
+      if (this.isBeingMade(info)) continue
+      const runner = this.byContainer.get(info.Id)
       if (runner && !runner.dead) {
+        if (info.State === 'running') continue
         runner.dead = true
         this.log.warn({ runner: runner.id, state: info.State }, 'runner container is not running')
         continue
       }
-      // Not a runner of ours any more (its removal failed), or one being made that has no runner yet.
-      if (!runner && this.isBeingMade(info)) continue
+      // Not a runner of ours any more: its removal failed.
       try {
         await this.docker.getContainer(info.Id).remove({ force: true, v: true })
         removed++
@@ -357,7 +351,7 @@ export class DockerProvider implements RunnerProvider {
   }
 
   /** Throws ImageMissingError when the runner image does not exist. */
-  async checkImage (): Promise<void> {
+  private async checkImage (): Promise<void> {
     try {
       await this.docker.getImage(this.config.runner.image).inspect()
     } catch (err) {
