@@ -98,7 +98,11 @@ export interface Agent {
 
 export function buildAgent (config: AgentConfig, versions: Versions): Agent {
   // The launcher starts with the agent, so the first job does not wait for it.
-  const options = [...(config.ipcCleanup === 'namespace' ? ['--ipc=all'] : []), ...(config.memoryWatch === 'sandbox' ? ['--memory-watch=sandbox'] : [])]
+  const options = [
+    ...(config.ipcCleanup === 'namespace' ? ['--ipc=all'] : []),
+    ...(config.memoryWatch === 'sandbox' ? ['--memory-watch=sandbox'] : []),
+    ...(config.pidNamespace === 'stage' ? ['--pid-namespace=stage'] : [])
+  ]
   const launcher = new Launcher(config.launcherPath, [...options, config.scratchRoot, ...config.wipeDirs])
   launcher.start()
   let busy = false

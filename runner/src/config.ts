@@ -32,6 +32,12 @@ export interface AgentConfig {
    * own memory (sandbox-exec.c).
    */
   memoryWatch: 'process' | 'sandbox'
+  /**
+   * Which processes a program sees in /proc: `shared`, all of the runner's (Linux hides their maps and
+   * descriptors from another uid); `stage`, only its own, in a PID namespace and a /proc per stage
+   * (gVisor, whose procfs does not hide them; needs CAP_SYS_ADMIN in the sandbox).
+   */
+  pidNamespace: 'shared' | 'stage'
   /** The container's memory cgroup oom_control: its oom_kill count tells a memory kill from others. */
   oomControlPath: string
   defaultLimits: JobLimits
@@ -73,6 +79,7 @@ export function loadAgentConfig (env: NodeJS.ProcessEnv = process.env): AgentCon
     launcherPath: env.RUNNER_LAUNCHER || '/opt/runner/sandbox-exec',
     ipcCleanup: oneOf(env, 'RUNNER_IPC_CLEANUP', ['namespace', 'uid'] as const),
     memoryWatch: oneOf(env, 'RUNNER_MEMORY_WATCH', ['process', 'sandbox'] as const),
+    pidNamespace: oneOf(env, 'RUNNER_PID_NAMESPACE', ['shared', 'stage'] as const),
     oomControlPath: env.RUNNER_OOM_CONTROL || '/sys/fs/cgroup/memory/memory.oom_control',
     defaultLimits: AGENT_DEFAULT_LIMITS
   }

@@ -11,11 +11,13 @@
 // often as it runs on; the container's memory cgroup is the backstop under runc, and under gVisor this
 // watch is what keeps a memory bomb from taking the sandbox down), and the output cap per stream.
 //
-// Usage: sandbox-exec [--ipc=all] [--memory-watch=sandbox] [dir...]: the directories that cleanup empties
-// (the scratch root, /tmp, /dev/shm...). With --ipc=all (a runner's own IPC namespace) cleanup removes
-// every System V IPC object; without it (the host's, in tests) those the uid owns or created. With
-// --memory-watch=sandbox (gVisor) the memory watch checks a resident size over the limit against the
-// sandbox's own memory (see anon_bytes).
+// Usage: sandbox-exec [--ipc=all] [--memory-watch=sandbox] [--pid-namespace=stage] [dir...]: the
+// directories that cleanup empties (the scratch root, /tmp, /dev/shm...). With --ipc=all (a runner's own
+// IPC namespace) cleanup removes every System V IPC object; without it (the host's, in tests) those the
+// uid owns or created. With --memory-watch=sandbox (gVisor) the memory watch checks a resident size over
+// the limit against the sandbox's own memory (see anon_bytes). With --pid-namespace=stage (gVisor, and
+// it needs CAP_SYS_ADMIN) each stage's program is the first process of a PID namespace of its own, with
+// a /proc of its own (see become_program).
 //
 // Protocol, on stdin (one request at a time):
 //   J uid gid cpu_ms memory_bytes nproc fsize nofile output_bytes block_len stdin_len clean stream wall_ms interactive\n
@@ -43,6 +45,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,9 +56,11 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/vfs.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
@@ -252,9 +257,20 @@ static void frame(char tag, const char *data, size_t length) {
   out_used += sizeof header + length;
 }
 
-// A small file (of /proc) read whole into `buffer`, NUL-terminated; -1 when it cannot be read.
-static ssize_t read_small_file(const char *path, char *buffer, size_t size) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+// The launcher's own /proc, opened at start: every file of /proc it reads is opened relative to it. Under
+// gVisor a stage's /proc (--pid-namespace=stage) is mounted over the launcher's too (that gVisor's mount
+// namespaces do not keep mounts apart) until the stage ends; this descriptor still reaches the original.
+static int proc_dir = -1;
+static dev_t proc_dev;
+
+static int open_proc(const char *path) {
+  return openat(proc_dir, path, O_RDONLY | O_CLOEXEC);
+}
+
+// A small file of /proc (a path relative to it) read whole into `buffer`, NUL-terminated; -1 when it
+// cannot be read.
+static ssize_t read_proc_file(const char *path, char *buffer, size_t size) {
+  int fd = open_proc(path);
   if (fd < 0) return -1;
   ssize_t n = read(fd, buffer, size - 1);
   close(fd);
@@ -266,8 +282,8 @@ static ssize_t read_small_file(const char *path, char *buffer, size_t size) {
 // Resident bytes of a process, from /proc/PID/statm; -1 when it cannot be read (it has exited).
 static long long resident_bytes(pid_t pid, long page_size) {
   char path[64], buffer[128];
-  snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-  if (read_small_file(path, buffer, sizeof buffer) < 0) return -1;
+  snprintf(path, sizeof path, "%d/statm", (int)pid);
+  if (read_proc_file(path, buffer, sizeof buffer) < 0) return -1;
   long long size = 0, resident = 0;
   if (sscanf(buffer, "%lld %lld", &size, &resident) != 2) return -1;
   return resident * page_size;
@@ -313,8 +329,12 @@ static int wait_helper(pid_t helper) {
 static int sandbox_memory = 0;
 
 static long long anon_bytes(void) {
-  FILE *file = fopen("/proc/meminfo", "re");
-  if (!file) return -1;
+  int fd = open_proc("meminfo");
+  FILE *file = fd >= 0 ? fdopen(fd, "re") : NULL;
+  if (!file) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
   char line[256];
   long long kb = -1;
   while (fgets(line, sizeof line, file)) {
@@ -361,7 +381,7 @@ static void problem(struct problems *p, const char *format, ...) {
 // real, effective, saved or fs uids is `uid`. Returns -1 when it is gone.
 static int process_status(const char *path, long long uid, char *state, int *threads, int *matches) {
   char status[4096];
-  if (read_small_file(path, status, sizeof status) < 0) return -1;
+  if (read_proc_file(path, status, sizeof status) < 0) return -1;
   *state = '?';
   char *at = strstr(status, "\nState:");
   if (at) {
@@ -382,8 +402,12 @@ static int process_status(const char *path, long long uid, char *state, int *thr
 // Processes of `uid` with any live task: running, sleeping, stopped or traced, or a zombie leader whose
 // threads run on. Plain zombies, all of whose tasks have exited, are not counted: they hold nothing.
 static int processes_of(long long uid, pid_t *pids, int max) {
-  DIR *proc = opendir("/proc");
-  if (!proc) return -1;
+  int fd = open_proc(".");
+  DIR *proc = fd >= 0 ? fdopendir(fd) : NULL;
+  if (!proc) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
   int count = 0;
   pid_t self = getpid();
   struct dirent *entry;
@@ -393,7 +417,7 @@ static int processes_of(long long uid, pid_t *pids, int max) {
     if (pid == self) continue;
     char path[64], state;
     int threads, matches;
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    snprintf(path, sizeof path, "%d/status", (int)pid);
     if (process_status(path, uid, &state, &threads, &matches) != 0 || !matches) continue;
     // A zombie leader whose threads run on still counts them (a plain zombie counts itself: 1), under
     // Linux and gVisor alike (gVisor has no task directories to read).
@@ -432,9 +456,13 @@ struct ipc_object { int id; long long owner, creator; };
 // The objects of one kind (shm, sem, msg) as /proc/sysvipc lists them; -1 where there is no such file.
 static int ipc_objects_listed(const char *kind, struct ipc_object *objects, int max) {
   char path[64];
-  snprintf(path, sizeof path, "/proc/sysvipc/%s", kind);
-  FILE *file = fopen(path, "re");
-  if (!file) return -1;
+  snprintf(path, sizeof path, "sysvipc/%s", kind);
+  int fd = open_proc(path);
+  FILE *file = fd >= 0 ? fdopen(fd, "re") : NULL;
+  if (!file) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
   char line[1024];
   int id_column = -1, uid_column = -1, cuid_column = -1, count = 0;
   if (fgets(line, sizeof line, file)) {
@@ -632,11 +660,25 @@ static int install_denials(void) {
 
 // Which of the above the program is denied, from what this launcher can see.
 static void decide_denials(void) {
-  deny_sysv_ipc = access("/proc/sysvipc/shm", R_OK) != 0 || access("/proc/sysvipc/sem", R_OK) != 0 || access("/proc/sysvipc/msg", R_OK) != 0;
+  deny_sysv_ipc = faccessat(proc_dir, "sysvipc/shm", R_OK, 0) != 0 || faccessat(proc_dir, "sysvipc/sem", R_OK, 0) != 0 ||
+                  faccessat(proc_dir, "sysvipc/msg", R_OK, 0) != 0;
   deny_mqueue = 1;
   for (int i = 0; i < wipe_count; i++) {
     struct statfs fs;
     if (statfs(wipe_dirs[i], &fs) == 0 && (unsigned long)fs.f_type == MQUEUE_MAGIC) deny_mqueue = 0;
+  }
+}
+
+// Whether each stage gets a PID namespace and a /proc of its own (--pid-namespace=stage).
+static int stage_pid_namespace = 0;
+
+// Takes away a stage's /proc where it was mounted over the launcher's own (see proc_dir): once the stage's
+// namespace is gone it lists nothing, and the agent and the next stage need the runner's. Where mount
+// namespaces keep mounts apart (Linux, a later gVisor), /proc is the launcher's own and nothing is done.
+static void unmount_stage_proc(void) {
+  struct stat now;
+  for (int i = 0; i < 8 && stat("/proc", &now) == 0 && now.st_dev != proc_dev; i++) {
+    if (umount2("/proc", MNT_DETACH) != 0) break;
   }
 }
 
@@ -676,6 +718,14 @@ static void become_program(const struct job *job, int in, int out, int err, int 
   struct rlimit no_core = { 0, 0 };
   setrlimit(RLIMIT_CORE, &no_core);
   if (job->cwd[0] && chdir(job->cwd) != 0) child_fail(exec_fd, "chdir");
+  if (stage_pid_namespace) {
+    // gVisor's procfs lets any uid read every process's maps, auxv and fd/ listing: in a PID namespace
+    // of its own, with its /proc, the program sees only its own processes, never the agent's or init's.
+    // Where mounts propagate (Linux's shared root), the new /proc must not reach the parent's namespace;
+    // gVisor has no propagation and refuses the call with EINVAL.
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 && errno != EINVAL) child_fail(exec_fd, "mount --make-rprivate /");
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) child_fail(exec_fd, "mount /proc");
+  }
   if (setgroups(0, NULL) != 0) child_fail(exec_fd, "setgroups");
   if (setgid((gid_t)job->gid) != 0) child_fail(exec_fd, "setgid");
   if (setuid((uid_t)job->uid) != 0) child_fail(exec_fd, "setuid");
@@ -764,8 +814,19 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
   }
   long long started = now_us(CLOCK_MONOTONIC);
   long long anon_base = sandbox_memory && job->memory_bytes > 0 ? anon_bytes() : -1;
-  pid_t child = fork();
+  // In its own PID namespace the program is its first process: when it ends, the kernel kills the rest.
+  // gVisor does not shield such a first process from its own signals as Linux does (abort() still aborts).
+  pid_t child = stage_pid_namespace ? (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, 0) : fork();
   if (child == 0) become_program(job, in[0], out[1], err[1], exec_pipe[1], original_mask);
+  if (child < 0) {
+    char message[128];
+    int length = snprintf(message, sizeof message, "sandbox-exec: %s: %s\n", stage_pid_namespace ? "clone" : "fork", strerror(errno));
+    const char *report = "exit=-1 signal=0 cpu_us=0 maxrss_kb=0 wall_us=0 cpu_exceeded=0 memory_exceeded=0 exec_failed=1 truncated=none";
+    close(in[0]); close(in[1]); close(out[0]); close(out[1]); close(err[0]); close(err[1]); close(exec_pipe[0]); close(exec_pipe[1]);
+    frame('e', message, (size_t)length);
+    frame('r', report, strlen(report));
+    return;
+  }
   close(in[0]); close(out[1]); close(err[1]); close(exec_pipe[1]);
   fcntl(in[1], F_SETFL, O_NONBLOCK);
   // A large stdin goes into the pipe in one write, and out of it in few reads, rather than 64 KiB a wake-up.
@@ -933,6 +994,7 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
     kill(child, SIGKILL);
     wait4(child, &status, 0, &usage);
   }
+  if (stage_pid_namespace) unmount_stage_proc();
   if (out_open) close(out[0]);
   if (err_open) close(err[0]);
   if (stdin_open) close(in[1]);
@@ -965,10 +1027,21 @@ int main(int argc, char **argv) {
   for (; first_dir < argc && strncmp(argv[first_dir], "--", 2) == 0; first_dir++) {
     if (strcmp(argv[first_dir], "--ipc=all") == 0) ipc_all = 1;
     else if (strcmp(argv[first_dir], "--memory-watch=sandbox") == 0) sandbox_memory = 1;
+    else if (strcmp(argv[first_dir], "--pid-namespace=stage") == 0) stage_pid_namespace = 1;
     else { fprintf(stderr, "sandbox-exec: unknown option %s\n", argv[first_dir]); return 2; }
   }
   wipe_dirs = argv + first_dir;
   wipe_count = argc - first_dir;
+  // A launcher started again after one that died mid-stage may find that stage's /proc over the runner's.
+  if (stage_pid_namespace) {
+    for (int i = 0; i < 8 && access("/proc/self/stat", R_OK) != 0; i++) {
+      if (umount2("/proc", MNT_DETACH) != 0) break;
+    }
+  }
+  proc_dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct stat proc_stat;
+  if (proc_dir < 0 || fstat(proc_dir, &proc_stat) != 0) { perror("sandbox-exec: /proc"); return 1; }
+  proc_dev = proc_stat.st_dev;
   decide_denials();
   // SIGCHLD and the CPU timer's SIGUSR1 arrive through a signalfd, so one poll waits for everything.
   sigset_t handled, original;

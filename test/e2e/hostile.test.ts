@@ -158,16 +158,40 @@ const cases: Case[] = [
   {
     name: "reading the agent's environment through /proc/1/environ",
     language: 'python',
-    code: 'print(open("/proc/1/environ").read())',
+    code: 'import os\nprint(os.getpid(), open("/proc/1/environ").read().count("RUNNER_"))',
     check: (body, runtime) => {
       if (runtime === 'runc') {
         expect(body.status).toBe('runtime_error')
         expect(body.run.stderr).toMatch(/PermissionError/)
         return
       }
-      // gVisor's procfs lets any uid read it: it must hold nothing but the image's and the pool's settings.
-      const names = body.run.stdout.split('\0').filter((entry: string) => entry.includes('=')).map((entry: string) => entry.split('=')[0]).sort()
-      expect(names).toEqual(['HOME', 'HOSTNAME', 'PATH', 'RUNNER_GID', 'RUNNER_MEMORY_WATCH', 'RUNNER_SCRATCH', 'RUNNER_SOCKET', 'RUNNER_UID', 'RUNNER_VERSIONS', 'RUNNER_WIPE_DIRS'])
+      // gVisor's procfs lets any uid read it; in the stage's own PID namespace, /proc/1 is the program.
+      expect(body.status).toBe('ok')
+      expect(body.run.stdout).toBe('1 0\n')
+    }
+  },
+  {
+    name: "reading other processes' maps, auxv, environment and descriptors through /proc",
+    language: 'python',
+    code: [
+      'import os',
+      'me = os.getuid()',
+      'pids = [p for p in os.listdir("/proc") if p.isdigit()]',
+      'leaked = []',
+      'for pid in pids:',
+      '    try:',
+      '        if os.stat(f"/proc/{pid}").st_uid == me: continue',
+      '    except OSError: continue',
+      '    for name in ("maps", "smaps", "auxv", "environ", "fd"):',
+      '        try:',
+      '            os.listdir(f"/proc/{pid}/fd") if name == "fd" else open(f"/proc/{pid}/{name}", "rb").read(1)',
+      '            leaked.append(f"{pid}/{name}")',
+      '        except OSError: pass',
+      'print(str(os.getpid()) in pids, leaked)'
+    ].join('\n'),
+    check: (body) => {
+      expect(body.status).toBe('ok')
+      expect(body.run.stdout).toBe('True []\n')
     }
   },
   {

@@ -34,13 +34,15 @@ function isGone (err: unknown): boolean {
 /** The container spec of DESIGN.md: no network, read-only root, exec tmpfs scratch, few capabilities. */
 export function containerSpec (config: Config, name: string, socketDir: string, uid: number, memoryBytes: number): Docker.ContainerCreateOptions {
   const { runner, poolName } = config
+  const gvisor = runner.runtime === 'runsc'
   return {
     name,
     Image: runner.image,
     Labels: { [POOL_LABEL]: poolName, [ROLE_LABEL]: 'runner' },
     // A uid of its own per runner: RLIMIT_NPROC counts per uid across the whole host.
-    // Under gVisor the launcher checks memory against the sandbox's own (runner/src/config.ts).
-    Env: [`RUNNER_UID=${uid}`, `RUNNER_GID=${uid}`, ...(runner.runtime === 'runsc' ? ['RUNNER_MEMORY_WATCH=sandbox'] : [])],
+    // Under gVisor the launcher checks memory against the sandbox's own, and gives each stage a PID
+    // namespace and a /proc of its own (runner/src/config.ts).
+    Env: [`RUNNER_UID=${uid}`, `RUNNER_GID=${uid}`, ...(gvisor ? ['RUNNER_MEMORY_WATCH=sandbox', 'RUNNER_PID_NAMESPACE=stage'] : [])],
     HostConfig: {
       Runtime: runner.runtime,
       NetworkMode: 'none',
@@ -48,8 +50,10 @@ export function containerSpec (config: Config, name: string, socketDir: string, 
       Init: true,
       Privileged: false,
       CapDrop: ['ALL'],
-      // To create the job dir for the program's uid, switch to that uid, kill its processes and wipe what it wrote.
-      CapAdd: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'SETUID', 'SETGID'],
+      // To create the job dir for the program's uid, switch to that uid, kill its processes and wipe what it
+      // wrote; under gVisor also to make each stage's PID namespace and mount its /proc. gVisor's
+      // capabilities are its own kernel's, never the host's; the program drops them all with its uid.
+      CapAdd: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'SETUID', 'SETGID', ...(gvisor ? ['SYS_ADMIN'] : [])],
       SecurityOpt: ['no-new-privileges'],
       PidsLimit: runner.pids,
       Memory: memoryBytes,
