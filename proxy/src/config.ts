@@ -42,7 +42,11 @@ export const ConfigSchema = Type.Object({
     maxWaitingRequests: Type.Integer({ minimum: 0, default: 1000 }),
     /** 1 replaces every runner after one job: a container per request. */
     maxUsesPerRunner: Type.Integer({ minimum: 1, default: 1000 }),
-    startTimeoutMs: Type.Integer({ minimum: 1, default: 60000 })
+    startTimeoutMs: Type.Integer({ minimum: 1, default: 60000 }),
+    /** Batch jobs running at once, each on its own CPU slot; unset: the engine's CPU count. */
+    maxRunning: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Interactive sessions open at once (they take no CPU slot); unset: a third of max, at least 1. */
+    maxInteractive: Type.Optional(Type.Integer({ minimum: 1 }))
   }, { additionalProperties: false, default: {} }),
   runner: Type.Object({
     image: Type.String({ minLength: 1, default: 'codeexec-runner:latest' }),

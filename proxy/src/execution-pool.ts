@@ -1,9 +1,11 @@
 import type { JobOutcome } from './pool/provider'
 import type { Runner } from './pool/runner'
+import type { JobKind } from './pool/runner-pool'
 
 /** What the routes need of a pool; RunnerPool is the real one. */
 export interface ExecutionPool {
-  acquire (): Promise<Runner>
+  /** A runner, once the job has its CPU slot (batch) or its interactive seat. */
+  acquire (kind?: JobKind): Promise<Runner>
   release (runner: Runner, outcome: JobOutcome): void
   fit (runner: Runner, memoryBytes: number): Promise<void>
   giveBack (runner: Runner): void
@@ -17,5 +19,9 @@ export interface ExecutionPool {
   readonly borrowed: number
   readonly starting: number
   readonly pending: number
+  readonly maxRunning: number
+  readonly running: number
+  readonly maxInteractive: number
+  readonly interactive: number
   close (): Promise<void>
 }

@@ -121,7 +121,7 @@ export async function runJob (input: ExecutionInput, { config, pool, metrics }: 
   const { execution, log } = source
   let runner
   try {
-    runner = await pool.acquire()
+    runner = await pool.acquire(source.input ? 'interactive' : 'batch')
   } catch (err) {
     const reason = REJECTIONS[(err as { code?: string }).code ?? '']
     if (reason) metrics.rejected.inc({ reason })

@@ -10,6 +10,10 @@ export interface PoolReadings {
   readonly pending: number
   readonly min: number
   readonly max: number
+  readonly maxRunning: number
+  readonly running: number
+  readonly maxInteractive: number
+  readonly interactive: number
 }
 
 /** What the pool and its provider report as it happens. */
@@ -167,7 +171,11 @@ export class Metrics implements PoolObserver {
     })
     poolGauge('pool_min_runners', 'Runners the pool keeps at least.', (pool) => pool.min)
     poolGauge('pool_max_runners', 'Runners the pool has at most: its capacity.', (pool) => pool.max)
-    poolGauge('requests_waiting', 'Requests waiting for a free runner now.', (pool) => pool.pending)
+    poolGauge('requests_waiting', 'Jobs waiting for a CPU slot, an interactive seat or a runner now.', (pool) => pool.pending)
+    poolGauge('cpu_slots', 'Batch jobs that may run at once (pool.maxRunning).', (pool) => pool.maxRunning)
+    poolGauge('jobs_running', 'Batch jobs holding a CPU slot now.', (pool) => pool.running)
+    poolGauge('interactive_seats', 'Interactive sessions that may be open at once (pool.maxInteractive).', (pool) => pool.maxInteractive)
+    poolGauge('interactive_sessions', 'Interactive sessions holding a seat now.', (pool) => pool.interactive)
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: PREFIX })
     // Known label values start at zero, so that rates and dashboards have a series before the first event.
     for (const reason of REJECTION_REASONS) this.rejected.inc({ reason }, 0)

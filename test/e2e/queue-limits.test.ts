@@ -21,12 +21,12 @@ test('a full queue is a 429 and a wait that times out is a 503, both with Retry-
   const refused = await execute('print("refused")')
   expect(refused.statusCode).toBe(429)
   expect(refused.headers['retry-after']).toBe('1')
-  expect(refused.json()).toEqual({ error: { code: 'EXEC_ERR_QUEUE_FULL', message: 'every runner is busy and 1 requests are waiting already; retry later' } })
+  expect(refused.json()).toEqual({ error: { code: 'EXEC_ERR_QUEUE_FULL', message: 'the service is busy and 1 requests are waiting already; retry later' } })
 
   const timedOut = await waiting
   expect(timedOut.statusCode).toBe(503)
   expect(timedOut.headers['retry-after']).toBe('1')
-  expect(timedOut.json()).toEqual({ error: { code: 'EXEC_ERR_QUEUE_TIMEOUT', message: 'no runner became free within 1500 ms; retry later' } })
+  expect(timedOut.json()).toEqual({ error: { code: 'EXEC_ERR_QUEUE_TIMEOUT', message: 'no CPU slot or runner became free within 1500 ms; retry later' } })
 
   const done = await busy
   expect(done.json()).toMatchObject({ status: 'ok', run: { stdout: 'busy\n' } })

@@ -43,24 +43,26 @@ describe('the warm pool on a real engine', () => {
     expect(body.timing.totalMs).toBeGreaterThanOrEqual(body.timing.runnerMs)
   })
 
-  test('100 concurrent requests over the four languages all answer correctly, queueing past 45', async () => {
+  // Issue 13: with default limits, three times the pool's size at once. All 45 programs on 2 cores at
+  // once waited for the CPU on their wall clocks, and correct programs got `timeout`; CPU slots keep
+  // that wait in the queue, where it is queue time.
+  test('three times the pool of mixed jobs at once, with default limits: every answer ok and correct', async () => {
     const programs = [
       { language: 'python', code: 'import sys\nprint(sys.stdin.read().upper())', expected: (n: number) => `PY${n}\n` },
       { language: 'javascript', code: 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log("js"+s))', expected: (n: number) => `jspy${n}\n` },
       { language: 'c', code: '#include <stdio.h>\nint main(){char b[64];scanf("%63s",b);printf("c:%s\\n",b);}', expected: (n: number) => `c:py${n}\n` },
-      { language: 'cpp', code: '#include <iostream>\nint main(){std::string s;std::cin>>s;std::cout<<"cpp:"<<s<<std::endl;}', expected: (n: number) => `cpp:py${n}\n` }
+      { language: 'cpp', code: '#include <iostream>\nint main(){std::string s;std::cin>>s;std::cout<<"cpp:"<<s<<std::endl;}', expected: (n: number) => `cpp:py${n}\n` },
+      { language: 'python', code: 'import sys\nn = 0\nfor i in range(1500000): n += i\nprint(n, sys.stdin.read())', expected: (n: number) => `1124999250000 py${n}\n` }
     ]
     let mostWaiting = 0
-    const sampler = setInterval(() => { mostWaiting = Math.max(mostWaiting, pool.pending) }, 5)
-    const results = await Promise.all(Array.from({ length: 100 }, async (_, n) => {
+    let mostRunning = 0
+    const sampler = setInterval(() => {
+      mostWaiting = Math.max(mostWaiting, pool.pending)
+      mostRunning = Math.max(mostRunning, pool.running)
+    }, 5)
+    const results = await Promise.all(Array.from({ length: 135 }, async (_, n) => {
       const program = programs[n % programs.length]
-      // 100 jobs with 50 compiles on 2 cores: the wall-clock limits must allow for the queue at the CPU.
-      const response = await execute({
-        language: program.language,
-        code: program.code,
-        stdin: `py${n}`,
-        limits: { compile: { timeoutMs: 30000 }, run: { timeoutMs: 15000 } }
-      })
+      const response = await execute({ language: program.language, code: program.code, stdin: `py${n}` })
       return { n, program, statusCode: response.statusCode, body: response.json() }
     }))
     clearInterval(sampler)
@@ -68,6 +70,7 @@ describe('the warm pool on a real engine', () => {
       expect({ n, statusCode, status: body.status, stdout: body.run?.stdout }).toEqual({ n, statusCode: 200, status: 'ok', stdout: program.expected(n) })
     }
     expect(mostWaiting).toBeGreaterThan(0)
+    expect(mostRunning).toBe(pool.maxRunning)
     expect(Math.max(...results.map((r) => r.body.timing.queueMs))).toBeGreaterThan(0)
     await waitFor('every runner back in the pool', () => pool.ready === 45 && pool.borrowed === 0)
   })

@@ -1,6 +1,6 @@
 import { Metrics } from '../../proxy/src/metrics'
 
-const readings = { available: 40, borrowed: 3, starting: 2, pending: 7, min: 45, max: 45 }
+const readings = { available: 40, borrowed: 3, starting: 2, pending: 7, min: 45, max: 45, maxRunning: 2, running: 1, maxInteractive: 15, interactive: 4 }
 
 async function scrape (metrics: Metrics) {
   const json = await metrics.registry.getMetricsAsJSON()
@@ -13,8 +13,12 @@ describe('metrics', () => {
     metrics.observePool(readings)
     const all = await scrape(metrics)
     expect([...all.keys()].sort()).toEqual([
+      'codeexec_cpu_slots',
       'codeexec_execution_duration_seconds',
       'codeexec_executions_total',
+      'codeexec_interactive_seats',
+      'codeexec_interactive_sessions',
+      'codeexec_jobs_running',
       'codeexec_pool_max_runners',
       'codeexec_pool_min_runners',
       'codeexec_queue_wait_seconds',
@@ -51,6 +55,10 @@ describe('metrics', () => {
     ]))
     expect(all.get('codeexec_pool_max_runners')!.values[0].value).toBe(45)
     expect(all.get('codeexec_requests_waiting')!.values[0].value).toBe(7)
+    expect(all.get('codeexec_cpu_slots')!.values[0].value).toBe(2)
+    expect(all.get('codeexec_jobs_running')!.values[0].value).toBe(1)
+    expect(all.get('codeexec_interactive_seats')!.values[0].value).toBe(15)
+    expect(all.get('codeexec_interactive_sessions')!.values[0].value).toBe(4)
     live.borrowed = 44
     all = await scrape(metrics)
     expect(all.get('codeexec_runners')!.values.find((v) => v.labels.state === 'busy')!.value).toBe(44)

@@ -117,6 +117,8 @@ export class DockerProvider implements RunnerProvider {
   private readonly poolDir: string
   /** A new runner's memory limit: what a job with the default limits needs. */
   private readonly memoryBytes: number
+  /** The engine's CPU count (docker info's NCPU), read at start. */
+  cpus?: number
 
   constructor (private readonly config: Config, private readonly log: Logger, private readonly observer?: Pick<PoolObserver, 'runnerStarted' | 'runnerStartFailed'>, docker?: Docker) {
     this.docker = docker ?? new Docker({ socketPath: config.docker.socketPath, timeout: config.docker.timeoutMs })
@@ -349,6 +351,7 @@ export class DockerProvider implements RunnerProvider {
   }
 
   async start (): Promise<void> {
+    this.cpus = ((await this.docker.info()) as { NCPU?: number }).NCPU
     await this.checkImage()
     await this.removeLeftovers()
     await this.watch()

@@ -21,6 +21,8 @@ export interface RunnerProvider {
   outgrown?: (runner: Runner) => boolean
   /** Sets the memory limit of the runner's container. */
   setMemory (runner: Runner, memoryBytes: number): Promise<void>
+  /** The engine's CPU count, once start() has asked it: the default number of CPU slots. */
+  readonly cpus?: number
   /** Removes what an earlier process with this pool's name left behind, and starts noticing deaths. */
   start (): Promise<void>
   /** Stops creating; pending creates reject. */

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import genericPool, { type Factory, type Options, type Pool } from 'generic-pool'
 
 // generic-pool exports these at run time; its types declare only createPool and Pool.
@@ -11,6 +12,10 @@ import type { Logger } from './docker-provider'
 import type { PoolObserver } from '../metrics'
 import type { JobOutcome, RemovalReason, RunnerProvider } from './provider'
 import type { Runner } from './runner'
+import { Slots } from './slots'
+
+/** A job that runs to its end by itself, or an interactive session that waits on a person. */
+export type JobKind = 'batch' | 'interactive'
 
 export interface RunnerPoolOptions {
   min: number
@@ -18,6 +23,10 @@ export interface RunnerPoolOptions {
   acquireTimeoutMs: number
   maxWaitingRequests: number
   maxUsesPerRunner: number
+  /** Batch jobs running at once (CPU slots); without it, the engine's CPU count. */
+  maxRunning?: number
+  /** Interactive sessions open at once; they take no CPU slot. Without it, a third of max (at least 1). */
+  maxInteractive?: number
   /** How often idle runners are checked for having died. */
   evictionIntervalMs?: number
 }
@@ -32,13 +41,23 @@ class DeadRunnerEvictor {
 /**
  * generic-pool over a RunnerProvider. A runner comes back to the pool only if it proved itself clean and
  * is under its use count; otherwise it is destroyed and the pool creates a replacement off the request path.
+ *
+ * How many jobs run at once is not how many runners there are: warm runners absorb bursts, hide
+ * replacements and hold interactive sessions, but every program running at once shares the same cores,
+ * and time spent waiting for one would be charged to its wall clock. So a batch job first takes one of
+ * `maxRunning` CPU slots (waiting for it is queue time), then a runner; an interactive session takes one
+ * of `maxInteractive` seats instead, since it may wait on a person for minutes.
  */
 export class RunnerPool {
   private readonly pool: Pool<Runner>
   private closing = false
   /** Toolchain versions by language, as the latest runner to start reported them. */
   versions: Record<string, string> = {}
-  private readonly options: Required<RunnerPoolOptions>
+  private readonly options: Required<Omit<RunnerPoolOptions, 'maxRunning' | 'maxInteractive'>> & Pick<RunnerPoolOptions, 'maxRunning'>
+  private readonly cpuSlots: Slots
+  private readonly seats: Slots
+  /** What each borrowed runner holds: a CPU slot or an interactive seat. */
+  private readonly held = new Map<Runner, Slots>()
 
   constructor (
     private readonly provider: RunnerProvider,
@@ -47,6 +66,8 @@ export class RunnerPool {
     private readonly observer?: Pick<PoolObserver, 'runnerRemoved'>
   ) {
     this.options = { evictionIntervalMs: 500, ...options }
+    this.cpuSlots = new Slots(options.maxRunning ?? availableParallelism())
+    this.seats = new Slots(options.maxInteractive ?? Math.max(1, Math.floor(options.max / 3)))
     const factory: Factory<Runner> = {
       create: async () => {
         const runner = await provider.create()
@@ -82,11 +103,28 @@ export class RunnerPool {
   /** Removes an earlier process's leftovers, then fills the pool to its minimum in parallel. */
   async start (): Promise<void> {
     await this.provider.start()
+    if (this.options.maxRunning === undefined && this.provider.cpus !== undefined) this.cpuSlots.resize(this.provider.cpus)
     this.pool.start()
   }
 
-  async acquire (): Promise<Runner> {
+  /** A runner for a job, once the job has its CPU slot (batch) or seat (interactive). */
+  async acquire (kind: JobKind = 'batch'): Promise<Runner> {
     if (this.closing) throw new ShuttingDownError()
+    const slots = kind === 'batch' ? this.cpuSlots : this.seats
+    const mustWait = slots.taken >= slots.capacity || slots.waiting > 0 || this.pool.available === 0
+    if (mustWait && this.pending >= this.options.maxWaitingRequests) throw new QueueFullError(this.pending)
+    await slots.take(this.options.acquireTimeoutMs)
+    try {
+      const runner = await this.acquireRunner()
+      this.held.set(runner, slots)
+      return runner
+    } catch (err) {
+      slots.give()
+      throw err
+    }
+  }
+
+  private async acquireRunner (): Promise<Runner> {
     try {
       return await this.pool.acquire()
     } catch (err) {
@@ -100,6 +138,7 @@ export class RunnerPool {
 
   /** Returns a runner after a job: reused if it proved itself clean and is under its use count, else removed. */
   release (runner: Runner, outcome: JobOutcome): void {
+    this.giveSlot(runner)
     runner.uses++
     let reason: RemovalReason | undefined
     if (outcome !== 'clean') reason = outcome
@@ -121,7 +160,13 @@ export class RunnerPool {
 
   /** Hands back a runner that did no job (its request went away while it waited). */
   giveBack (runner: Runner): void {
+    this.giveSlot(runner)
     void this.pool.release(runner)
+  }
+
+  private giveSlot (runner: Runner): void {
+    this.held.get(runner)?.give()
+    this.held.delete(runner)
   }
 
   get min (): number { return this.pool.min }
@@ -130,7 +175,15 @@ export class RunnerPool {
   get ready (): number { return this.pool.available + this.pool.borrowed }
   get available (): number { return this.pool.available }
   get borrowed (): number { return this.pool.borrowed }
-  get pending (): number { return this.pool.pending }
+  /** Jobs waiting for a CPU slot, a seat or a runner. */
+  get pending (): number { return this.cpuSlots.waiting + this.seats.waiting + this.pool.pending }
+  /** CPU slots: how many batch jobs may run at once. */
+  get maxRunning (): number { return this.cpuSlots.capacity }
+  /** Batch jobs holding a CPU slot now. */
+  get running (): number { return this.cpuSlots.taken }
+  get maxInteractive (): number { return this.seats.capacity }
+  /** Interactive sessions holding a seat now. */
+  get interactive (): number { return this.seats.taken }
   /** Runners being created right now. */
   get starting (): number { return this.pool.size - this.ready }
   get isReady (): boolean { return !this.closing && this.ready >= this.pool.min }
@@ -139,6 +192,8 @@ export class RunnerPool {
   async close (): Promise<void> {
     if (this.closing) return
     this.closing = true
+    this.cpuSlots.close()
+    this.seats.close()
     this.provider.stop()
     await this.pool.drain()
     await this.pool.clear().catch((err) => this.log.error({ err }, 'clearing the pool failed'))
