@@ -101,7 +101,8 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
   const options = [
     ...(config.ipcCleanup === 'namespace' ? ['--ipc=all'] : []),
     ...(config.memoryWatch === 'sandbox' ? ['--memory-watch=sandbox'] : []),
-    ...(config.pidNamespace === 'stage' ? ['--pid-namespace=stage'] : [])
+    ...(config.pidNamespace === 'stage' ? ['--pid-namespace=stage'] : []),
+    ...(config.memoryCgroup ? [`--memory-stat=${config.memoryCgroup.statPath}:${config.memoryCgroup.anonKey}`] : [])
   ]
   const launcher = new Launcher(config.launcherPath, [...options, config.scratchRoot, ...config.wipeDirs])
   launcher.start()

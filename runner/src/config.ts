@@ -1,5 +1,6 @@
 // The agent's settings come from the environment, so the same build runs in a container (the defaults)
 // and on a host in tests (another uid, private temp dirs instead of /tmp and /dev/shm).
+import { findMemoryCgroup, type MemoryCgroup } from './cgroup'
 import { AGENT_DEFAULT_LIMITS, type JobLimits } from './limits'
 
 export interface AgentConfig {
@@ -38,8 +39,8 @@ export interface AgentConfig {
    * (gVisor, whose procfs does not hide them; needs CAP_SYS_ADMIN in the sandbox).
    */
   pidNamespace: 'shared' | 'stage'
-  /** The container's memory cgroup oom_control: its oom_kill count tells a memory kill from others. */
-  oomControlPath: string
+  /** The container's memory cgroup, v1 or v2 (cgroup.ts); null where there is none (an agent on a host). */
+  memoryCgroup: MemoryCgroup | null
   defaultLimits: JobLimits
 }
 
@@ -80,7 +81,7 @@ export function loadAgentConfig (env: NodeJS.ProcessEnv = process.env): AgentCon
     ipcCleanup: oneOf(env, 'RUNNER_IPC_CLEANUP', ['namespace', 'uid'] as const),
     memoryWatch: oneOf(env, 'RUNNER_MEMORY_WATCH', ['process', 'sandbox'] as const),
     pidNamespace: oneOf(env, 'RUNNER_PID_NAMESPACE', ['shared', 'stage'] as const),
-    oomControlPath: env.RUNNER_OOM_CONTROL || '/sys/fs/cgroup/memory/memory.oom_control',
+    memoryCgroup: findMemoryCgroup(env.RUNNER_CGROUP_ROOT || '/sys/fs/cgroup'),
     defaultLimits: AGENT_DEFAULT_LIMITS
   }
 }

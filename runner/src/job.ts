@@ -129,7 +129,7 @@ export async function runJob (job: JobRequest, stdin: Buffer[], language: Langua
   const dir = join(config.scratchRoot, `job-${process.pid}-${++jobCounter}`)
   const env = { PATH: PROGRAM_PATH, HOME: dir, LANG: 'C.UTF-8', TMPDIR: '/tmp' }
   const limits: JobLimits = { compile: stageLimits(config, language, job, 'compile'), run: stageLimits(config, language, job, 'run') }
-  const stage = { cwd: dir, uid: config.uid, gid: config.gid, env, launcher, oomControlPath: config.oomControlPath }
+  const stage = { cwd: dir, uid: config.uid, gid: config.gid, env, launcher, oomKillsPath: config.memoryCgroup?.oomKillsPath ?? null }
   let status: JobStatus = 'ok'
   let compile: StageOutcome | null = null
   let run: StageOutcome | null = null

@@ -7,17 +7,20 @@
 // It stays root, so the program cannot signal or trace it. For each stage the child raises its own OOM
 // score (the kernel kills the program, never the agent), sets the rlimits, starts a new session, drops to
 // the program's uid and gid, and execs. The launcher enforces the wall clock (killing every process of
-// the uid once it is past), the CPU-time limit with a POSIX timer on the child's CPU clock, the memory limit by watching the child's resident size (every 10 ms at first, less
-// often as it runs on; the container's memory cgroup is the backstop under runc, and under gVisor this
-// watch is what keeps a memory bomb from taking the sandbox down), and the output cap per stream.
+// the uid once it is past), the CPU-time and memory limits over every process of the uid (sampled every
+// 10 ms at first, less often as it runs on, see sample_stage; a POSIX timer on the child's CPU clock
+// besides; the container's memory cgroup is the backstop under runc, and under gVisor this watch is what
+// keeps a memory bomb from taking the sandbox down), and the output cap per stream.
 //
-// Usage: sandbox-exec [--ipc=all] [--memory-watch=sandbox] [--pid-namespace=stage] [dir...]: the
-// directories that cleanup empties (the scratch root, /tmp, /dev/shm...). With --ipc=all (a runner's own
-// IPC namespace) cleanup removes every System V IPC object; without it (the host's, in tests) those the
-// uid owns or created. With --memory-watch=sandbox (gVisor) the memory watch checks a resident size over
-// the limit against the sandbox's own memory (see anon_bytes). With --pid-namespace=stage (gVisor, and
-// it needs CAP_SYS_ADMIN) each stage's program is the first process of a PID namespace of its own, with
-// a /proc of its own (see become_program).
+// Usage: sandbox-exec [--ipc=all] [--memory-watch=sandbox] [--memory-stat=PATH:KEY] [--pid-namespace=stage]
+// [dir...]: the directories that cleanup empties (the scratch root, /tmp, /dev/shm...). With --ipc=all
+// (a runner's own IPC namespace) cleanup removes every System V IPC object; without it (the host's, in
+// tests) those the uid owns or created. A stage whose processes' resident sizes add up to more than its
+// limit is checked against the anonymous memory it added: the sandbox's with --memory-watch=sandbox
+// (gVisor, see anon_bytes), the memory cgroup's with --memory-stat (see cgroup_anon_bytes), else their
+// proportional set sizes where the launcher may read them. With --pid-namespace=stage (gVisor, and it
+// needs CAP_SYS_ADMIN) each stage's program is the first process of a PID namespace of its own, with a
+// /proc of its own (see become_program).
 //
 // Protocol, on stdin (one request at a time):
 //   J uid gid cpu_ms memory_bytes nproc fsize nofile output_bytes block_len stdin_len clean stream wall_ms interactive\n
@@ -82,6 +85,11 @@
 #define DRAIN_MS 500
 // Past its wall clock, a program that is still there is killed again this often.
 #define WALL_KILL_REPEAT_MS 100
+// The stage's processes are sampled (CPU time, memory) every 10 ms for the first 100 ms, every 25 ms up
+// to a second, then every 50 ms.
+#define SAMPLE_FIRST_MS 10
+#define SAMPLE_THEN_MS 25
+#define SAMPLE_LATER_MS 50
 
 struct job {
   long long uid, gid, cpu_ms, memory_bytes, nproc, fsize, nofile, output_bytes, clean, stream, wall_ms, interactive;
@@ -279,16 +287,6 @@ static ssize_t read_proc_file(const char *path, char *buffer, size_t size) {
   return n;
 }
 
-// Resident bytes of a process, from /proc/PID/statm; -1 when it cannot be read (it has exited).
-static long long resident_bytes(pid_t pid, long page_size) {
-  char path[64], buffer[128];
-  snprintf(path, sizeof path, "%d/statm", (int)pid);
-  if (read_proc_file(path, buffer, sizeof buffer) < 0) return -1;
-  long long size = 0, resident = 0;
-  if (sscanf(buffer, "%lld %lld", &size, &resident) != 2) return -1;
-  return resident * page_size;
-}
-
 // Helpers that act as the program's uid (kill -9 -1, IPC_RMID) take it as their effective uid only: their
 // real and saved uids are CLEANER_UID_OFFSET above it, an id no process has. The kernel lets the helper
 // signal the program's processes (its effective uid is theirs) but not the program signal or trace the
@@ -342,6 +340,126 @@ static long long anon_bytes(void) {
   }
   fclose(file);
   return kb < 0 ? -1 : kb * 1024;
+}
+
+// With --memory-stat=PATH:KEY (the container's memory cgroup: memory.stat, and its anonymous memory's
+// line, `rss` on v1 and `anon` on v2), the same check as under gVisor, against the cgroup's figure.
+static const char *memory_stat_path = NULL;
+static char memory_stat_key[32];
+
+static long long cgroup_anon_bytes(void) {
+  FILE *file = fopen(memory_stat_path, "re");
+  if (!file) return -1;
+  char line[256];
+  size_t key_length = strlen(memory_stat_key);
+  long long bytes = -1;
+  while (fgets(line, sizeof line, file)) {
+    if (strncmp(line, memory_stat_key, key_length) == 0 && line[key_length] == ' ') {
+      bytes = atoll(line + key_length + 1);
+      break;
+    }
+  }
+  fclose(file);
+  return bytes;
+}
+
+// The anonymous memory the stage's check is made against: the sandbox's (gVisor), the cgroup's, or none.
+static long long stage_anon_bytes(void) {
+  if (sandbox_memory) return anon_bytes();
+  if (memory_stat_path) return cgroup_anon_bytes();
+  return -1;
+}
+
+// What every process of the stage's uid uses now, from /proc/PID/stat: CPU time (its own, and that of the
+// children it has waited for) and resident size. Zombies count their CPU time until they are reaped; the
+// launcher, a subreaper, reaps the orphans and keeps their CPU time (see reap_orphans).
+struct stage_sample { long long cpu_us, resident_bytes; };
+
+static int sample_stage(long long uid, struct stage_sample *sample) {
+  sample->cpu_us = sample->resident_bytes = 0;
+  int fd = open_proc(".");
+  DIR *proc = fd >= 0 ? fdopendir(fd) : NULL;
+  if (!proc) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  static long ticks = 0, page = 0;
+  if (!ticks) { ticks = sysconf(_SC_CLK_TCK); page = sysconf(_SC_PAGESIZE); }
+  struct dirent *entry;
+  while ((entry = readdir(proc)) != NULL) {
+    if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+    struct stat owner;
+    if (fstatat(proc_dir, entry->d_name, &owner, 0) != 0 || (long long)owner.st_uid != uid) continue;
+    char path[288], text[1024];
+    snprintf(path, sizeof path, "%s/stat", entry->d_name);
+    if (read_proc_file(path, text, sizeof text) < 0) continue;
+    // The command name may hold spaces and parentheses: the fields start after its last ')'.
+    char *fields = strrchr(text, ')');
+    unsigned long long utime, stime;
+    long long cutime, cstime, rss;
+    char state;
+    if (!fields || sscanf(fields + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld %*d %*d %*d %*d %*u %*u %lld",
+                          &state, &utime, &stime, &cutime, &cstime, &rss) != 6) continue;
+    sample->cpu_us += (long long)(utime + stime + (unsigned long long)cutime + (unsigned long long)cstime) * 1000000LL / ticks;
+    sample->resident_bytes += rss * page;
+  }
+  closedir(proc);
+  return 0;
+}
+
+// The uid's processes' proportional set size (shared pages divided among those that share them), where
+// the kernel has smaps_rollup; -1 where it has not. Resident sizes count a page shared by a fork's
+// parent and child twice: read only when their sum is over the limit.
+static int has_smaps_rollup = 0;
+
+static long long proportional_bytes(long long uid) {
+  if (!has_smaps_rollup) return -1;
+  int fd = open_proc(".");
+  DIR *proc = fd >= 0 ? fdopendir(fd) : NULL;
+  if (!proc) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  long long total = 0;
+  struct dirent *entry;
+  while ((entry = readdir(proc)) != NULL) {
+    if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+    struct stat owner;
+    if (fstatat(proc_dir, entry->d_name, &owner, 0) != 0 || (long long)owner.st_uid != uid) continue;
+    char path[288], text[4096];
+    snprintf(path, sizeof path, "%s/smaps_rollup", entry->d_name);
+    // A process that exited between the listing and its read holds nothing; one the launcher may not
+    // read (no CAP_SYS_PTRACE) leaves the sum unknown.
+    errno = 0;
+    if (read_proc_file(path, text, sizeof text) < 0) {
+      if (errno == ENOENT || errno == ESRCH || errno == 0) continue;
+      closedir(proc);
+      return -1;
+    }
+    char *pss = strstr(text, "\nPss:");
+    long long kb;
+    if (pss && sscanf(pss + 5, " %lld", &kb) == 1) total += kb * 1024;
+  }
+  closedir(proc);
+  return total;
+}
+
+// The launcher is a subreaper: what the program leaves running when its parent exits becomes the
+// launcher's child, not init's, so its CPU time is not lost when it ends. Reaps every child but `keep`
+// (the stage's main process, waited for by itself) and adds their CPU time to *cpu_us. Helpers are
+// always waited for before their caller returns, so none is reaped here.
+static void reap_orphans(pid_t keep, long long *cpu_us) {
+  for (;;) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0 || info.si_pid == keep) return;
+    struct rusage usage;
+    if (wait4(info.si_pid, NULL, 0, &usage) != info.si_pid) return;
+    if (cpu_us) {
+      *cpu_us += (long long)usage.ru_utime.tv_sec * 1000000LL + usage.ru_utime.tv_usec +
+                 (long long)usage.ru_stime.tv_sec * 1000000LL + usage.ru_stime.tv_usec;
+    }
+  }
 }
 
 // Kills every process of the uid, atomically against a fork: a helper signals all it may (kill -9 -1).
@@ -573,6 +691,9 @@ static void clean_up(long long uid, long long gid) {
   struct problems p;
   p.used = 0;
   kill_all_of(uid, gid, &p);
+  // What the launcher inherited as a subreaper and cleanup killed: reaped, or its zombie would count
+  // against the next job's processes limit.
+  reap_orphans(0, NULL);
   remove_ipc_of(uid, gid, &p);
   for (int i = 0; i < wipe_count; i++) {
     int dir = open(wipe_dirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -813,7 +934,7 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
     return;
   }
   long long started = now_us(CLOCK_MONOTONIC);
-  long long anon_base = sandbox_memory && job->memory_bytes > 0 ? anon_bytes() : -1;
+  long long anon_base = job->memory_bytes > 0 ? stage_anon_bytes() : -1;
   // In its own PID namespace the program is its first process: when it ends, the kernel kills the rest.
   // gVisor does not shield such a first process from its own signals as Linux does (abort() still aborts).
   pid_t child = stage_pid_namespace ? (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, 0) : fork();
@@ -850,13 +971,16 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
     }
   }
 
-  long page_size = sysconf(_SC_PAGESIZE);
   size_t written = 0;
   struct backlog more = { NULL, 0, 0, 0, !job->interactive };
   int control_open = job->interactive != 0;
-  int stdin_open = 1, out_open = 1, err_open = 1, exited = 0, status = 0, polls = 0;
+  int stdin_open = 1, out_open = 1, err_open = 1, exited = 0, status = 0;
   int cpu_exceeded = 0, memory_exceeded = 0, killed_orphans = 0, timed_out = 0;
-  long long last_kill = 0;
+  long long last_kill = 0, next_sample = started + SAMPLE_FIRST_MS * 1000LL;
+  // The stage's CPU time and resident size over all its processes, as sampled; the CPU time of orphans
+  // the launcher reaped.
+  long long sampled_cpu_us = 0, orphans_cpu_us = 0;
+  int watching = job->memory_bytes > 0 || job->cpu_ms > 0;
   long long sizes[2] = { 0, 0 }, peak_bytes = 0, exited_at = 0;
   const char *truncated = "none";
   struct rusage usage;
@@ -888,9 +1012,11 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
       if (since >= ORPHAN_GRACE_MS + DRAIN_MS) break;
       wait_ms = killed_orphans ? 10 : ORPHAN_GRACE_MS;
     } else {
-      polls++;
-      // Memory is looked at after 10 ms for the first 100 ms, then 25 ms up to a second, then 50 ms.
-      wait_ms = job->memory_bytes > 0 && !memory_exceeded ? (polls <= 10 ? 10 : polls <= 46 ? 25 : 50) : -1;
+      wait_ms = -1;
+      if (watching && !memory_exceeded && !cpu_exceeded) {
+        long long until = next_sample - now_us(CLOCK_MONOTONIC);
+        wait_ms = until <= 0 ? 0 : (int)((until + 999) / 1000);
+      }
       if (job->wall_ms > 0) {
         long long now = now_us(CLOCK_MONOTONIC);
         long long left_us = started + job->wall_ms * 1000 - now;
@@ -928,17 +1054,37 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
         if (stdin_open) { close(in[1]); stdin_open = 0; }
       }
     }
-    if (!exited && job->memory_bytes > 0 && !memory_exceeded) {
-      long long resident = resident_bytes(child, page_size);
-      if (resident > job->memory_bytes && anon_base >= 0) {
-        long long anon = anon_bytes();
-        long long used = anon - anon_base - sizes[0] - sizes[1];
-        if (anon >= 0 && used < resident) resident = used > 0 ? used : 0;
-      }
-      if (resident > peak_bytes) peak_bytes = resident;
-      if (resident > job->memory_bytes) {
-        memory_exceeded = 1;
-        kill(child, SIGKILL);
+    reap_orphans(exited ? 0 : child, &orphans_cpu_us);
+    long long now = now_us(CLOCK_MONOTONIC);
+    if (!exited && watching && !memory_exceeded && !cpu_exceeded && now >= next_sample) {
+      long long since = (now - started) / 1000;
+      next_sample = now + (since < 100 ? SAMPLE_FIRST_MS : since < 1000 ? SAMPLE_THEN_MS : SAMPLE_LATER_MS) * 1000LL;
+      struct stage_sample sample;
+      if (sample_stage(job->uid, &sample) == 0) {
+        // Every process of the stage counts: children, their children, and what outlived its parent.
+        if (sample.cpu_us + orphans_cpu_us > sampled_cpu_us) sampled_cpu_us = sample.cpu_us + orphans_cpu_us;
+        if (job->cpu_ms > 0 && sampled_cpu_us >= job->cpu_ms * 1000LL) {
+          cpu_exceeded = 1;
+          kill_program(child);
+          kill_uid(job->uid, job->gid);
+        }
+        long long resident = sample.resident_bytes;
+        if (job->memory_bytes > 0 && resident > job->memory_bytes) {
+          if (anon_base >= 0) {
+            long long anon = stage_anon_bytes();
+            long long used = anon - anon_base - sizes[0] - sizes[1];
+            if (anon >= 0 && used < resident) resident = used > 0 ? used : 0;
+          } else {
+            long long proportional = proportional_bytes(job->uid);
+            if (proportional >= 0 && proportional < resident) resident = proportional;
+          }
+        }
+        if (resident > peak_bytes) peak_bytes = resident;
+        if (job->memory_bytes > 0 && resident > job->memory_bytes && !cpu_exceeded) {
+          memory_exceeded = 1;
+          kill_program(child);
+          kill_uid(job->uid, job->gid);
+        }
       }
     }
     if (i_control >= 0 && (fds[i_control].revents & (POLLIN | POLLHUP | POLLERR))) {
@@ -994,6 +1140,7 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
     kill(child, SIGKILL);
     wait4(child, &status, 0, &usage);
   }
+  reap_orphans(0, &orphans_cpu_us);
   if (stage_pid_namespace) unmount_stage_proc();
   if (out_open) close(out[0]);
   if (err_open) close(err[0]);
@@ -1005,8 +1152,11 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
   int exec_errno = 0;
   int exec_failed = read(exec_pipe[0], &exec_errno, sizeof exec_errno) == (ssize_t)sizeof exec_errno;
   close(exec_pipe[0]);
+  // The main process with the children it waited for, the orphans the launcher reaped; or the last
+  // sample, where what is still alive (to be killed at cleanup) used more.
   long long cpu_us = (long long)usage.ru_utime.tv_sec * 1000000LL + usage.ru_utime.tv_usec +
-                     (long long)usage.ru_stime.tv_sec * 1000000LL + usage.ru_stime.tv_usec;
+                     (long long)usage.ru_stime.tv_sec * 1000000LL + usage.ru_stime.tv_usec + orphans_cpu_us;
+  if (sampled_cpu_us > cpu_us) cpu_us = sampled_cpu_us;
   // SIGXCPU from the kernel's backstop is the CPU limit too.
   if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) cpu_exceeded = 1;
   if (job->cpu_ms > 0 && cpu_us >= job->cpu_ms * 1000LL) cpu_exceeded = 1;
@@ -1028,6 +1178,16 @@ int main(int argc, char **argv) {
     if (strcmp(argv[first_dir], "--ipc=all") == 0) ipc_all = 1;
     else if (strcmp(argv[first_dir], "--memory-watch=sandbox") == 0) sandbox_memory = 1;
     else if (strcmp(argv[first_dir], "--pid-namespace=stage") == 0) stage_pid_namespace = 1;
+    else if (strncmp(argv[first_dir], "--memory-stat=", 14) == 0) {
+      char *colon = strrchr(argv[first_dir], ':');
+      if (!colon || colon == argv[first_dir] + 14 || strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof memory_stat_key) {
+        fprintf(stderr, "sandbox-exec: --memory-stat takes PATH:KEY, got %s\n", argv[first_dir]);
+        return 2;
+      }
+      *colon = 0;
+      memory_stat_path = argv[first_dir] + 14;
+      strcpy(memory_stat_key, colon + 1);
+    }
     else { fprintf(stderr, "sandbox-exec: unknown option %s\n", argv[first_dir]); return 2; }
   }
   wipe_dirs = argv + first_dir;
@@ -1042,7 +1202,10 @@ int main(int argc, char **argv) {
   struct stat proc_stat;
   if (proc_dir < 0 || fstat(proc_dir, &proc_stat) != 0) { perror("sandbox-exec: /proc"); return 1; }
   proc_dev = proc_stat.st_dev;
+  has_smaps_rollup = faccessat(proc_dir, "self/smaps_rollup", R_OK, 0) == 0;
   decide_denials();
+  // Orphans of the program become the launcher's children (see reap_orphans).
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   // SIGCHLD and the CPU timer's SIGUSR1 arrive through a signalfd, so one poll waits for everything.
   sigset_t handled, original;
   sigemptyset(&handled);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { constants } from 'node:os'
+import { parseOomKills } from './cgroup'
 import type { Launcher } from './launcher'
 import type { StageLimits } from './limits'
 
@@ -12,7 +13,8 @@ export interface StageOptions {
   stdin: Buffer[]
   limits: StageLimits
   launcher: Launcher
-  oomControlPath: string
+  /** The memory cgroup's file with its oom_kill count (cgroup.ts); null where there is none. */
+  oomKillsPath: string | null
   /** Have the launcher clean up after the uid once the stage is over (the job's last stage). */
   cleanUp?: boolean
   /** Keep the program's stdin open for the launcher's control lines (Launcher.control). */
@@ -37,7 +39,7 @@ export interface StageResult {
   signal: string | null
   wallMs: number
   cpuMs: number
-  /** Peak resident memory of the largest process of the stage. */
+  /** The stage's peak memory, all its processes together (sandbox-exec.c). */
   memoryBytes: number
   timedOut: boolean
   cpuExceeded: boolean
@@ -55,17 +57,18 @@ const signalNames = new Map<number, string>(Object.entries(constants.signals).ma
 // The count only moves when something is OOM-killed, and a kill shows as SIGKILL: it is read again then.
 const oomCounts = new Map<string, number | null>()
 
-function readOomKills (path: string): number | null {
+function readOomKills (path: string | null): number | null {
+  if (path === null) return null
   try {
-    const match = /^oom_kill (\d+)$/m.exec(readFileSync(path, 'latin1'))
-    return match ? Number(match[1]) : null
+    return parseOomKills(readFileSync(path, 'latin1'))
   } catch {
     return null
   }
 }
 
 /** The kernel's count of OOM kills in this container's memory cgroup; null where there is none. */
-export function oomKills (path: string): number | null {
+export function oomKills (path: string | null): number | null {
+  if (path === null) return null
   if (!oomCounts.has(path)) oomCounts.set(path, readOomKills(path))
   return oomCounts.get(path) ?? null
 }
@@ -87,7 +90,7 @@ function parseReport (line: string): Record<string, string> | null {
 export function runStage (options: StageOptions): Promise<StageResult> {
   return new Promise((resolve) => {
     const { limits } = options
-    const oomBefore = oomKills(options.oomControlPath)
+    const oomBefore = oomKills(options.oomKillsPath)
     const chunks: OutputChunk[] = []
     let result: StageResult
     options.launcher.run({
@@ -118,8 +121,8 @@ export function runStage (options: StageOptions): Promise<StageResult> {
         const signal = number('signal') > 0 ? signalNames.get(number('signal')) ?? `SIG${number('signal')}` : null
         let oomKilled = false
         if (signal === 'SIGKILL') {
-          const oomAfter = readOomKills(options.oomControlPath)
-          oomCounts.set(options.oomControlPath, oomAfter)
+          const oomAfter = readOomKills(options.oomKillsPath)
+          if (options.oomKillsPath !== null) oomCounts.set(options.oomKillsPath, oomAfter)
           oomKilled = oomBefore !== null && oomAfter !== null && oomAfter > oomBefore
         }
         const memoryBytes = number('maxrss_kb') * 1024

@@ -245,6 +245,45 @@ const cases: Case[] = [
     }
   },
   {
+    // Issue 13: cpuTimeMs holds over the sum of every process; the parent alone uses none.
+    name: 'CPU burners in 4 children whose parent only waits',
+    language: 'c',
+    code: program('burners.c'),
+    args: ['4'],
+    limits: { run: { cpuTimeMs: 500, timeoutMs: 5000 } },
+    check: (body) => {
+      expect(body.status).toBe('timeout')
+      expect(body.run.stdout).toBe('started 4\n')
+      expect(body.run.cpuMs).toBeGreaterThanOrEqual(500)
+      expect(body.run.cpuMs).toBeLessThan(1000)
+      expect(body.run.wallMs).toBeLessThan(2500)
+    }
+  },
+  {
+    // Issue 13: memoryBytes holds over the sum of every process, each of them under it.
+    name: 'memory spread over 4 children, each under the limit',
+    language: 'c',
+    code: program('hoarders.c'),
+    args: ['4', '80'],
+    limits: { run: { memoryBytes: 200 * 1024 * 1024, timeoutMs: 10000 } },
+    check: (body) => {
+      expect(body.status).toBe('memory_limit')
+      expect(body.run.memoryBytes).toBeGreaterThan(200 * 1024 * 1024)
+    }
+  },
+  {
+    // Issue 13: the sum of resident sizes counts what a fork shares twice; the cgroup's (or gVisor's)
+    // anonymous memory does not, and decides.
+    name: "a forked child sharing its parent's 150 MiB under a 256 MiB limit",
+    language: 'python',
+    code: 'import os, time\nx = b"x" * (150 << 20)\npid = os.fork()\ntime.sleep(0.4)\nif pid: os.waitpid(pid, 0); print(len(x) >> 20)\nelse: os._exit(0)',
+    check: (body) => {
+      expect(body.status).toBe('ok')
+      expect(body.run.stdout).toBe('150\n')
+      expect(body.run.memoryBytes).toBeLessThan(256 * 1024 * 1024)
+    }
+  },
+  {
     // Issue 12: under gVisor, 256 threads looked like 280 MiB to the memory watch.
     name: 'a thread bomb stops at the process limit',
     language: 'c',

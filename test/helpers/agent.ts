@@ -43,7 +43,7 @@ export async function startHostAgent (uid: number): Promise<HostAgent> {
     // The host's IPC namespace is shared: cleanup removes only what the test's uid made.
     RUNNER_IPC_CLEANUP: 'uid',
     // No memory cgroup of its own on the host: memory verdicts come from the peak alone.
-    RUNNER_OOM_CONTROL: join(base, 'no-oom-control')
+    RUNNER_CGROUP_ROOT: join(base, 'no-cgroup')
   })
   const agent = buildAgent(config, detectVersions())
   await new Promise<void>((resolve) => agent.server.listen(0, '127.0.0.1', resolve))
