@@ -8,6 +8,7 @@ import Docker from 'dockerode'
 import { runFloor, type RunStats } from './floor'
 import { imageNodeRoot } from './image-binaries'
 import { containerMemoryBytes, startProxy } from './proxy-process'
+import { cpuTimeSpread, overloadVerdicts, type CpuSpreadResult, type OverloadResult } from './verdicts'
 import { workloads, type Workload } from './workloads'
 
 const quick = process.argv.includes('--quick')
@@ -68,9 +69,8 @@ async function loadRun (base: string, scenario: 'warm' | 'cold', workload: Workl
   const body = JSON.stringify({
     language: workload.language,
     code: workload.code,
-    stdin: workload.stdin,
-    // Generous wall clocks: at 90 concurrent on 2 cores a job waits for the CPU, not for a limit.
-    limits: { compile: { timeoutMs: 30000, cpuTimeMs: 30000 }, run: { timeoutMs: 15000 } }
+    stdin: workload.stdin
+    // The default limits: a job waits for the CPU in the queue (CPU slots), not on its wall clock.
   })
   let wrong = 0
   // autocannon ends a run on its next one-second tick, not at the last answer: throughput is measured
@@ -138,6 +138,9 @@ function table (rows: Row[]): string {
   return lines.join('\n')
 }
 
+/** Targets that are about wrong answers, not timings: a quick run judges them too. */
+const judgedWhenQuick = (target: string) => target.startsWith('zero errors') || target.startsWith('overload')
+
 function ratios (rows: Row[]): string {
   const find = (scenario: string, workload: string, concurrency: number) => findRow(rows, scenario, workload, concurrency)
   const lines = [
@@ -166,6 +169,8 @@ async function main (): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 2000))
   const idle = await idleMemoryPerRunner('bench-warm')
   const overheads: number[] = []
+  let overload: OverloadResult | undefined
+  let spread: CpuSpreadResult | undefined
   try {
     // Each floor run is followed at once by its warm run, so that the pair sees the same machine: on a
     // shared host, minutes apart, the floor alone moved by 20%. The idle pool meanwhile uses no CPU.
@@ -180,6 +185,10 @@ async function main (): Promise<void> {
       log(`warm ${workload.name} c=90`)
       rows.push(await loadRun(warm.base, 'warm', workload, 90, []))
     }
+    log(`warm overload verdicts: ${3 * POOL} mixed jobs at once, default limits`)
+    overload = await overloadVerdicts(warm.base, 3 * POOL)
+    log(`warm CPU time spread: alone, then ${POOL} at once`)
+    spread = await cpuTimeSpread(warm.base, quick ? 5 : 15, POOL)
   } finally {
     await warm.stop()
   }
@@ -211,6 +220,16 @@ async function main (): Promise<void> {
     }),
     { target: 'cold p50 / warm p50 >= 10, python hello', value: `${round(coldPy.p50 / warmPy.p50, 1)}`, pass: coldPy.p50 / warmPy.p50 >= 10 },
     { target: 'zero errors in every scenario', value: `${rows.reduce((sum, row) => sum + row.errors + row.non2xx, 0)}`, pass: rows.every((row) => row.errors === 0 && row.non2xx === 0) },
+    {
+      target: `overload: ${overload!.jobs} mixed jobs at once, default limits, every answer ok and right`,
+      value: `${overload!.correct} of ${overload!.jobs} (${Object.entries(overload!.outcomes).map(([key, count]) => `${key} ${count}`).join(', ')})`,
+      pass: overload!.correct === overload!.jobs
+    },
+    {
+      target: `CPU time spread: median cpuMs among ${POOL} at once / alone <= 1.10`,
+      value: `${spread!.loadedMs} / ${spread!.aloneMs} = ${spread!.ratio}`,
+      pass: spread!.ratio <= 1.1 && spread!.wrong === 0
+    },
     { target: 'pool fill to 45 in under 15 s', value: `${round(warm.fillMs / 1000, 2)} s`, pass: warm.fillMs < 15000 },
     { target: 'idle memory per runner under 30 MiB', value: `${idle.meanMiB} MiB (max ${idle.maxMiB})`, pass: idle.meanMiB < 30 }
   ]
@@ -227,24 +246,30 @@ async function main (): Promise<void> {
     '',
     `Pool fill from empty to ${POOL}: ${round(warm.fillMs / 1000, 2)} s. Idle memory per runner: ${idle.meanMiB} MiB mean, ${idle.maxMiB} MiB max (${idle.runners} runners).`,
     `Proxy time per request outside the runner (timing.totalMs - timing.runnerMs, warm c=1): p50 ${proxyOverhead.p50Ms} ms, p90 ${proxyOverhead.p90Ms} ms.`,
+    `Overload: ${overload!.jobs} jobs answered in ${overload!.seconds} s, the longest queue wait ${overload!.maxQueueMs} ms. CPU time spread: ${spread!.aloneRuns} runs alone, ${spread!.loadedRuns} at once.`,
     '',
     '| target | measured | result |',
     '| --- | --- | --- |',
     // A quick run has too few requests for its timings to mean anything; only its errors are judged.
-    ...targets.map((t) => `| ${t.target} | ${t.value} | ${quick && !t.target.startsWith('zero errors') ? 'not judged (quick)' : t.pass ? 'PASS' : 'FAIL'} |`)
+    ...targets.map((t) => `| ${t.target} | ${t.value} | ${quick && !judgedWhenQuick(t.target) ? 'not judged (quick)' : t.pass ? 'PASS' : 'FAIL'} |`)
   ].join('\n')
   process.stdout.write(report + '\n')
 
   const dir = resolve(__dirname, '../../../bench/results')
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`)
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), quick, machine: { cores: cpus().length, node: process.version }, fillMs: round(warm.fillMs), idle, proxyOverhead, rows, targets }, null, 2) + '\n')
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), quick, machine: { cores: cpus().length, node: process.version }, fillMs: round(warm.fillMs), idle, proxyOverhead, overload, spread, rows, targets }, null, 2) + '\n')
   log(`wrote ${file}`)
 
   // Timings are never a failure here (they are noisy); errors and wrong outputs are.
   const failures = rows.filter((row) => row.errors > 0 || row.non2xx > 0 || row.requests === 0)
   if (failures.length > 0) {
     log(`errors or wrong outputs in ${failures.map((row) => `${row.scenario} ${row.workload} c=${row.concurrency}`).join(', ')}`)
+    process.exit(1)
+  }
+  // A correct program answered other than ok is a wrong answer, whatever the timings.
+  if (overload!.correct !== overload!.jobs) {
+    log(`overload: ${overload!.jobs - overload!.correct} of ${overload!.jobs} correct programs were not answered ok with their output`)
     process.exit(1)
   }
 }

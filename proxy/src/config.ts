@@ -38,7 +38,7 @@ export const ConfigSchema = Type.Object({
   pool: Type.Object({
     min: Type.Integer({ minimum: 0, default: 45 }),
     max: Type.Integer({ minimum: 1, default: 45 }),
-    acquireTimeoutMs: Type.Integer({ minimum: 1, default: 10000 }),
+    acquireTimeoutMs: Type.Integer({ minimum: 1, default: 60000 }),
     maxWaitingRequests: Type.Integer({ minimum: 0, default: 1000 }),
     /** 1 replaces every runner after one job: a container per request. */
     maxUsesPerRunner: Type.Integer({ minimum: 1, default: 1000 }),

@@ -58,3 +58,19 @@ test('an interactive session idle for 10 s holds a seat, not the slot: batch job
   expect(pool.interactive).toBe(0)
   client.socket.close()
 })
+
+test('a backlog of batch jobs waiting for the slot does not keep an interactive session from a runner', async () => {
+  const backlog = Array.from({ length: 5 }, async (_, n) => await execute(`import time\ntime.sleep(0.8)\nprint(${n})`))
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  // Batch jobs hold the runners the one seat leaves (2 of 3), one running and one waiting for the slot.
+  expect(pool.borrowed).toBe(2)
+  const client = await open(`${base.replace('http', 'ws')}/api/v1/ws?userId=newcomer`)
+  const sent = Date.now()
+  client.send({ type: 'submit', ref: 1, interactive: true, language: 'python', code: 'print("here")' })
+  const done = await client.next((m) => m.type === 'done')
+  expect(done.result).toMatchObject({ status: 'ok', run: { stdout: 'here\n' } })
+  // Long before the backlog's 4 s on the one slot is through.
+  expect(Date.now() - sent).toBeLessThan(2500)
+  client.socket.close()
+  for (const answer of await Promise.all(backlog)) expect(answer.status).toBe('ok')
+})

@@ -26,7 +26,7 @@ test('a full queue is a 429 and a wait that times out is a 503, both with Retry-
   const timedOut = await waiting
   expect(timedOut.statusCode).toBe(503)
   expect(timedOut.headers['retry-after']).toBe('1')
-  expect(timedOut.json()).toEqual({ error: { code: 'EXEC_ERR_QUEUE_TIMEOUT', message: 'no CPU slot or runner became free within 1500 ms; retry later' } })
+  expect(timedOut.json()).toEqual({ error: { code: 'EXEC_ERR_QUEUE_TIMEOUT', message: 'no runner or CPU slot became free within 1500 ms; retry later' } })
 
   const done = await busy
   expect(done.json()).toMatchObject({ status: 'ok', run: { stdout: 'busy\n' } })

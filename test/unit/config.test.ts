@@ -5,7 +5,7 @@ describe('pool config', () => {
     const config = parseConfig({})
     expect(config.poolName).toBe('codeexec')
     expect(config.pool).toEqual({
-      min: 45, max: 45, acquireTimeoutMs: 10000, maxWaitingRequests: 1000, maxUsesPerRunner: 1000, startTimeoutMs: 60000
+      min: 45, max: 45, acquireTimeoutMs: 60000, maxWaitingRequests: 1000, maxUsesPerRunner: 1000, startTimeoutMs: 60000
     })
     expect(config.limits.default.run.timeoutMs).toBe(3000)
     expect(config.limits.max.compile.timeoutMs).toBe(30000)

@@ -44,9 +44,11 @@ class DeadRunnerEvictor {
  *
  * How many jobs run at once is not how many runners there are: warm runners absorb bursts, hide
  * replacements and hold interactive sessions, but every program running at once shares the same cores,
- * and time spent waiting for one would be charged to its wall clock. So a batch job first takes one of
- * `maxRunning` CPU slots (waiting for it is queue time), then a runner; an interactive session takes one
- * of `maxInteractive` seats instead, since it may wait on a person for minutes.
+ * and time spent waiting for one would be charged to its wall clock. So a batch job takes a runner, then
+ * waits for one of `maxRunning` CPU slots before it runs (waiting is queue time). An interactive session,
+ * which may wait on a person for minutes, takes no slot: it takes one of `maxInteractive` seats, and
+ * batch jobs hold at most the other runners, so a backlog of batch jobs never keeps a session waiting
+ * for a runner.
  */
 export class RunnerPool {
   private readonly pool: Pool<Runner>
@@ -55,9 +57,11 @@ export class RunnerPool {
   versions: Record<string, string> = {}
   private readonly options: Required<Omit<RunnerPoolOptions, 'maxRunning' | 'maxInteractive'>> & Pick<RunnerPoolOptions, 'maxRunning'>
   private readonly cpuSlots: Slots
+  /** Runners batch jobs may hold at once, waiting for a slot or running: those the seats leave. */
+  private readonly batchPlaces: Slots
   private readonly seats: Slots
-  /** What each borrowed runner holds: a CPU slot or an interactive seat. */
-  private readonly held = new Map<Runner, Slots>()
+  /** What kind of job each borrowed runner serves. */
+  private readonly held = new Map<Runner, JobKind>()
 
   constructor (
     private readonly provider: RunnerProvider,
@@ -68,6 +72,7 @@ export class RunnerPool {
     this.options = { evictionIntervalMs: 500, ...options }
     this.cpuSlots = new Slots(options.maxRunning ?? availableParallelism())
     this.seats = new Slots(options.maxInteractive ?? Math.max(1, Math.floor(options.max / 3)))
+    this.batchPlaces = new Slots(Math.max(1, options.max - this.seats.capacity))
     const factory: Factory<Runner> = {
       create: async () => {
         const runner = await provider.create()
@@ -107,21 +112,35 @@ export class RunnerPool {
     this.pool.start()
   }
 
-  /** A runner for a job, once the job has its CPU slot (batch) or seat (interactive). */
+  /**
+   * A runner for a job: a batch job takes a place among the runners batch jobs may hold, a runner, then a
+   * CPU slot; an interactive one a seat, then a runner. Each wait is up to acquireTimeoutMs.
+   */
   async acquire (kind: JobKind = 'batch'): Promise<Runner> {
     if (this.closing) throw new ShuttingDownError()
-    const slots = kind === 'batch' ? this.cpuSlots : this.seats
-    const mustWait = slots.taken >= slots.capacity || slots.waiting > 0 || this.pool.available === 0
+    const places = kind === 'batch' ? this.batchPlaces : this.seats
+    const mustWait = places.taken >= places.capacity || places.waiting > 0 || this.pool.available === 0 ||
+      (kind === 'batch' && (this.cpuSlots.taken >= this.cpuSlots.capacity || this.cpuSlots.waiting > 0))
     if (mustWait && this.pending >= this.options.maxWaitingRequests) throw new QueueFullError(this.pending)
-    await slots.take(this.options.acquireTimeoutMs)
+    await places.take(this.options.acquireTimeoutMs)
+    let runner: Runner
     try {
-      const runner = await this.acquireRunner()
-      this.held.set(runner, slots)
-      return runner
+      runner = await this.acquireRunner()
     } catch (err) {
-      slots.give()
+      places.give()
       throw err
     }
+    if (kind === 'batch') {
+      try {
+        await this.cpuSlots.take(this.options.acquireTimeoutMs)
+      } catch (err) {
+        places.give()
+        void this.pool.release(runner)
+        throw err
+      }
+    }
+    this.held.set(runner, kind)
+    return runner
   }
 
   private async acquireRunner (): Promise<Runner> {
@@ -165,8 +184,15 @@ export class RunnerPool {
   }
 
   private giveSlot (runner: Runner): void {
-    this.held.get(runner)?.give()
+    const kind = this.held.get(runner)
+    if (kind === undefined) return
     this.held.delete(runner)
+    if (kind === 'batch') {
+      this.cpuSlots.give()
+      this.batchPlaces.give()
+    } else {
+      this.seats.give()
+    }
   }
 
   get min (): number { return this.pool.min }
@@ -176,7 +202,7 @@ export class RunnerPool {
   get available (): number { return this.pool.available }
   get borrowed (): number { return this.pool.borrowed }
   /** Jobs waiting for a CPU slot, a seat or a runner. */
-  get pending (): number { return this.cpuSlots.waiting + this.seats.waiting + this.pool.pending }
+  get pending (): number { return this.batchPlaces.waiting + this.seats.waiting + this.pool.pending + this.cpuSlots.waiting }
   /** CPU slots: how many batch jobs may run at once. */
   get maxRunning (): number { return this.cpuSlots.capacity }
   /** Batch jobs holding a CPU slot now. */
@@ -193,6 +219,7 @@ export class RunnerPool {
     if (this.closing) return
     this.closing = true
     this.cpuSlots.close()
+    this.batchPlaces.close()
     this.seats.close()
     this.provider.stop()
     await this.pool.drain()
