@@ -375,36 +375,49 @@ static long long stage_anon_bytes(void) {
 // launcher, a subreaper, reaps the orphans and keeps their CPU time (see reap_orphans).
 struct stage_sample { long long cpu_us, resident_bytes; };
 
-static int sample_stage(long long uid, struct stage_sample *sample) {
-  sample->cpu_us = sample->resident_bytes = 0;
+// Calls visit with each process of the uid that the launcher's /proc lists (by its pid's name) until it
+// returns non-zero; -1 when /proc cannot be listed, else what visit last returned.
+static int each_process_of(long long uid, int (*visit)(const char *pid, void *context), void *context) {
   int fd = open_proc(".");
   DIR *proc = fd >= 0 ? fdopendir(fd) : NULL;
   if (!proc) {
     if (fd >= 0) close(fd);
     return -1;
   }
-  static long ticks = 0, page = 0;
-  if (!ticks) { ticks = sysconf(_SC_CLK_TCK); page = sysconf(_SC_PAGESIZE); }
+  int result = 0;
   struct dirent *entry;
-  while ((entry = readdir(proc)) != NULL) {
+  while (result == 0 && (entry = readdir(proc)) != NULL) {
     if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
     struct stat owner;
     if (fstatat(proc_dir, entry->d_name, &owner, 0) != 0 || (long long)owner.st_uid != uid) continue;
-    char path[288], text[1024];
-    snprintf(path, sizeof path, "%s/stat", entry->d_name);
-    if (read_proc_file(path, text, sizeof text) < 0) continue;
-    // The command name may hold spaces and parentheses: the fields start after its last ')'.
-    char *fields = strrchr(text, ')');
-    unsigned long long utime, stime;
-    long long cutime, cstime, rss;
-    char state;
-    if (!fields || sscanf(fields + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld %*d %*d %*d %*d %*u %*u %lld",
-                          &state, &utime, &stime, &cutime, &cstime, &rss) != 6) continue;
-    sample->cpu_us += (long long)(utime + stime + (unsigned long long)cutime + (unsigned long long)cstime) * 1000000LL / ticks;
-    sample->resident_bytes += rss * page;
+    result = visit(entry->d_name, context);
   }
   closedir(proc);
+  return result;
+}
+
+static int add_to_sample(const char *pid, void *context) {
+  struct stage_sample *sample = context;
+  static long ticks = 0, page = 0;
+  if (!ticks) { ticks = sysconf(_SC_CLK_TCK); page = sysconf(_SC_PAGESIZE); }
+  char path[288], text[1024];
+  snprintf(path, sizeof path, "%s/stat", pid);
+  if (read_proc_file(path, text, sizeof text) < 0) return 0;
+  // The command name may hold spaces and parentheses: the fields start after its last ')'.
+  char *fields = strrchr(text, ')');
+  unsigned long long utime, stime;
+  long long cutime, cstime, rss;
+  char state;
+  if (!fields || sscanf(fields + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld %*d %*d %*d %*d %*u %*u %lld",
+                        &state, &utime, &stime, &cutime, &cstime, &rss) != 6) return 0;
+  sample->cpu_us += (long long)(utime + stime + (unsigned long long)cutime + (unsigned long long)cstime) * 1000000LL / ticks;
+  sample->resident_bytes += rss * page;
   return 0;
+}
+
+static int sample_stage(long long uid, struct stage_sample *sample) {
+  sample->cpu_us = sample->resident_bytes = 0;
+  return each_process_of(uid, add_to_sample, sample);
 }
 
 // The uid's processes' proportional set size (shared pages divided among those that share them), where
@@ -412,35 +425,23 @@ static int sample_stage(long long uid, struct stage_sample *sample) {
 // parent and child twice: read only when their sum is over the limit.
 static int has_smaps_rollup = 0;
 
+static int add_proportional(const char *pid, void *context) {
+  long long *total = context;
+  char path[288], text[4096];
+  snprintf(path, sizeof path, "%s/smaps_rollup", pid);
+  // A process that exited between the listing and its read holds nothing; one the launcher may not
+  // read (no CAP_SYS_PTRACE) leaves the sum unknown.
+  errno = 0;
+  if (read_proc_file(path, text, sizeof text) < 0) return errno == ENOENT || errno == ESRCH || errno == 0 ? 0 : -1;
+  char *pss = strstr(text, "\nPss:");
+  long long kb;
+  if (pss && sscanf(pss + 5, " %lld", &kb) == 1) *total += kb * 1024;
+  return 0;
+}
+
 static long long proportional_bytes(long long uid) {
-  if (!has_smaps_rollup) return -1;
-  int fd = open_proc(".");
-  DIR *proc = fd >= 0 ? fdopendir(fd) : NULL;
-  if (!proc) {
-    if (fd >= 0) close(fd);
-    return -1;
-  }
   long long total = 0;
-  struct dirent *entry;
-  while ((entry = readdir(proc)) != NULL) {
-    if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
-    struct stat owner;
-    if (fstatat(proc_dir, entry->d_name, &owner, 0) != 0 || (long long)owner.st_uid != uid) continue;
-    char path[288], text[4096];
-    snprintf(path, sizeof path, "%s/smaps_rollup", entry->d_name);
-    // A process that exited between the listing and its read holds nothing; one the launcher may not
-    // read (no CAP_SYS_PTRACE) leaves the sum unknown.
-    errno = 0;
-    if (read_proc_file(path, text, sizeof text) < 0) {
-      if (errno == ENOENT || errno == ESRCH || errno == 0) continue;
-      closedir(proc);
-      return -1;
-    }
-    char *pss = strstr(text, "\nPss:");
-    long long kb;
-    if (pss && sscanf(pss + 5, " %lld", &kb) == 1) total += kb * 1024;
-  }
-  closedir(proc);
+  if (!has_smaps_rollup || each_process_of(uid, add_proportional, &total) != 0) return -1;
   return total;
 }
 

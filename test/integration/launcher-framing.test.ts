@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Launcher, type LaunchRequest } from '../../runner/src/launcher'
+import { Launcher } from '../../runner/src/launcher'
+import { launchOnce } from '../helpers/launcher'
 
 // The launcher's request carries user bytes (arguments) next to fields the user does not control (the
 // environment). Every field is framed by its length (issue 12): no byte of an argument can end it.
@@ -20,21 +21,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-function launch (argv: string[]): Promise<{ stdout: string, stderr: string, report: string | null }> {
-  const request: LaunchRequest = {
-    argv, cwd: '/', env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' }, uid: UID, gid: UID, timeoutMs: 5000, stdin: [],
-    cpuTimeMs: 5000, memoryBytes: 256 << 20, processes: 64, fileSizeBytes: 1 << 20, openFiles: 64, outputBytes: 1 << 20, cleanUp: true
-  }
-  return new Promise((resolve) => {
-    const out = { stdout: [] as Buffer[], stderr: [] as Buffer[] }
-    let report: string | null = null
-    launcher.run(request, {
-      output: (stream, chunk) => out[stream].push(chunk),
-      done: (line) => { report = line },
-      cleaned: () => resolve({ stdout: Buffer.concat(out.stdout).toString(), stderr: Buffer.concat(out.stderr).toString(), report })
-    })
-  })
-}
+const launch = (argv: string[]) => launchOnce(launcher, UID, argv)
 
 describe('sandbox-exec: arguments are framed by their length', () => {
   test('arguments reach the program byte for byte, whatever separators they hold', async () => {

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Launcher, type LaunchRequest } from '../../runner/src/launcher'
+import { Launcher } from '../../runner/src/launcher'
+import { launchOnce } from '../helpers/launcher'
 
 // Under gVisor any uid may read every process's maps, auxv and fd/ listing, so there each stage runs in
 // a PID namespace with a /proc of its own (issue 12). The launcher's side of that is checked here, on
@@ -21,21 +22,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-function launch (script: string): Promise<{ stdout: string, stderr: string, report: string | null }> {
-  const request: LaunchRequest = {
-    argv: ['/bin/sh', '-c', script], cwd: '/', env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' }, uid: UID, gid: UID, timeoutMs: 5000, stdin: [],
-    cpuTimeMs: 5000, memoryBytes: 256 << 20, processes: 64, fileSizeBytes: 1 << 20, openFiles: 64, outputBytes: 1 << 20, cleanUp: true
-  }
-  return new Promise((resolve) => {
-    const out = { stdout: [] as Buffer[], stderr: [] as Buffer[] }
-    let report: string | null = null
-    launcher.run(request, {
-      output: (stream, chunk) => out[stream].push(chunk),
-      done: (line) => { report = line },
-      cleaned: () => resolve({ stdout: Buffer.concat(out.stdout).toString(), stderr: Buffer.concat(out.stderr).toString(), report })
-    })
-  })
-}
+const launch = (script: string) => launchOnce(launcher, UID, ['/bin/sh', '-c', script])
 
 const procMounts = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => line.split(' ')[4] === '/proc').length
 
