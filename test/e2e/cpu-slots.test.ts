@@ -1,5 +1,5 @@
 import { parseConfig } from '../../proxy/src/config'
-import { call, listenAndFill, realApp } from '../helpers/docker'
+import { call, containersOf, docker, listenAndFill, realApp, waitFor } from '../helpers/docker'
 import { open } from '../helpers/socket-client'
 
 // Issue 13: how many jobs run at once is pool.maxRunning, apart from the runners; the wait for a slot is
@@ -73,4 +73,23 @@ test('a backlog of batch jobs waiting for the slot does not keep an interactive 
   expect(Date.now() - sent).toBeLessThan(2500)
   client.socket.close()
   for (const answer of await Promise.all(backlog)) expect(answer.status).toBe('ok')
+})
+
+test("an interactive session's runner weighs an eighth of a batch job's on the CPU, and goes back to the pool at full weight", async () => {
+  const weights = async () => await Promise.all((await containersOf('e2e-slots')).map(async (id) => (await docker.getContainer(id).inspect()).HostConfig.CpuShares ?? 0))
+  const client = await open(`${base.replace('http', 'ws')}/api/v1/ws?userId=weighed`)
+  client.send({ type: 'submit', ref: 1, interactive: true, language: 'python', code: 'print("ready", flush=True)\ninput()' })
+  const { id } = await client.next((m) => m.type === 'submitted')
+  await client.next((m) => m.type === 'stdout' && m.data === 'ready\n')
+  // Docker reports a weight never changed as 0 (its default, 1024).
+  const during = await weights()
+  expect(during.filter((shares) => shares === 128)).toHaveLength(1)
+  expect(during.filter((shares) => shares === 0 || shares === 1024)).toHaveLength(2)
+  client.send({ type: 'eof', id })
+  await client.next((m) => m.type === 'done')
+  client.socket.close()
+  // Restored before it is idle again, so a batch job finds every runner at full weight.
+  await waitFor('the runner back in the pool', () => pool.available === 3)
+  expect((await weights()).every((shares) => shares === 0 || shares === 1024)).toBe(true)
+  expect(await execute('print(1)')).toMatchObject({ status: 'ok' })
 })

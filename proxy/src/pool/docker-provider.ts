@@ -245,6 +245,14 @@ export class DockerProvider implements RunnerProvider {
     runner.memoryBytes = memoryBytes
   }
 
+  async setCpuShares (runner: Runner, shares: number): Promise<void> {
+    // This runsc has no `update`: its runners keep the weight they were made with.
+    if (this.config.runner.runtime === 'runsc') return
+    if (!runner.containerId) throw new Error(`runner ${runner.id} has no container`)
+    await this.docker.getContainer(runner.containerId).update({ CpuShares: shares })
+    runner.cpuShares = shares
+  }
+
   /**
    * Under runsc, whether the runner's sandbox holds more than agentReserveBytes once its job is cleaned
    * up: gVisor's kernel keeps memory a job made it take (pipe buffers, say), and the container is sized

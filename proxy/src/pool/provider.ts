@@ -19,6 +19,11 @@ export interface RunnerProvider {
    * (gVisor's kernel keeps what a job made it take); it is then replaced. Optional: false without it.
    */
   outgrown?: (runner: Runner) => boolean
+  /**
+   * Sets the CPU weight of the runner's container against the others (Docker's cpu-shares). Optional:
+   * without it, or where the runtime cannot change it (runsc), every runner weighs the same.
+   */
+  setCpuShares?: (runner: Runner, shares: number) => Promise<void>
   /** Sets the memory limit of the runner's container. */
   setMemory (runner: Runner, memoryBytes: number): Promise<void>
   /** The engine's CPU count, once start() has asked it: the default number of CPU slots. */

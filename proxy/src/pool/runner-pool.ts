@@ -17,6 +17,14 @@ import { Slots } from './slots'
 /** A job that runs to its end by itself, or an interactive session that waits on a person. */
 export type JobKind = 'batch' | 'interactive'
 
+/**
+ * CPU weights (cpu-shares): an interactive session's runner weighs an eighth of a batch job's, so that
+ * what a session computes takes little from the batch jobs running on their slots, and nothing when it
+ * waits for input.
+ */
+export const BATCH_CPU_SHARES = 1024
+export const INTERACTIVE_CPU_SHARES = 128
+
 export interface RunnerPoolOptions {
   min: number
   max: number
@@ -140,7 +148,19 @@ export class RunnerPool {
       }
     }
     this.held.set(runner, kind)
+    await this.weigh(runner, kind)
     return runner
+  }
+
+  /** Gives the runner the CPU weight of its job's kind, where it has another; a failure is logged, not thrown. */
+  private async weigh (runner: Runner, kind: JobKind): Promise<void> {
+    const shares = kind === 'batch' ? BATCH_CPU_SHARES : INTERACTIVE_CPU_SHARES
+    if (!this.provider.setCpuShares || runner.cpuShares === shares) return
+    try {
+      await this.provider.setCpuShares(runner, shares)
+    } catch (err) {
+      this.log.warn({ err, runner: runner.id, shares }, "setting a runner's CPU weight failed; its job runs at the weight it has")
+    }
   }
 
   private async acquireRunner (): Promise<Runner> {
@@ -165,7 +185,7 @@ export class RunnerPool {
     else if (runner.uses >= this.options.maxUsesPerRunner) reason = 'max_uses'
     else if (this.provider.outgrown?.(runner) === true) reason = 'outgrown'
     if (reason === undefined) {
-      void this.pool.release(runner)
+      this.putBack(runner)
       return
     }
     removalReasons.set(runner, reason)
@@ -180,7 +200,16 @@ export class RunnerPool {
   /** Hands back a runner that did no job (its request went away while it waited). */
   giveBack (runner: Runner): void {
     this.giveSlot(runner)
-    void this.pool.release(runner)
+    this.putBack(runner)
+  }
+
+  /** An idle runner weighs as a batch job's: one an interactive session lowered goes back once restored. */
+  private putBack (runner: Runner): void {
+    if (runner.cpuShares === BATCH_CPU_SHARES || !this.provider.setCpuShares) {
+      void this.pool.release(runner)
+      return
+    }
+    void this.weigh(runner, 'batch').finally(() => { void this.pool.release(runner) })
   }
 
   private giveSlot (runner: Runner): void {

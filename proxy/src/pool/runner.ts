@@ -45,6 +45,8 @@ export class Runner {
   containerId?: string
   /** The container's memory limit now. */
   memoryBytes = 0
+  /** The container's CPU weight (Docker's cpu-shares; 1024 is Docker's default). */
+  cpuShares = 1024
   /** The host's file of the container's memory use (its cgroup's), where there is one. */
   memoryUsagePath?: string
   /** Toolchain versions by language, as the agent reported them at start. */
