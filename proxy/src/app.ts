@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
 import websocket from '@fastify/websocket'
+import { redactedUrl } from './auth'
 import type { Config } from './config'
 import { errorHandler } from './error-handler'
 import { NotFoundError } from './errors'
@@ -48,7 +49,7 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({
       method: request.method,
-      url: request.url,
+      url: redactedUrl(request.url),
       statusCode: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
       ...request.execution

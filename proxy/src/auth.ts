@@ -19,6 +19,11 @@ export function apiKeyOf (headers: IncomingHttpHeaders, query?: Record<string, u
   return typeof query?.apiKey === 'string' && query.apiKey !== '' ? query.apiKey : undefined
 }
 
+/** A request's URL as it may be logged: an API key given in the query (`apiKey=`) is replaced. */
+export function redactedUrl (url: string): string {
+  return url.replace(/([?&]apiKey=)[^&#]*/gi, '$1[redacted]')
+}
+
 /**
  * The user a request acts for. With keys configured it is the key's (a `userId` the request names must be
  * that one); without, it is the `userId` the request names, `fallback` when it names none (undefined:
