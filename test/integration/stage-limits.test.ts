@@ -26,9 +26,20 @@ describe('limits over every process of a stage', () => {
     expect(body.clean).toBe(true)
   })
 
-  // The parent never waits for its child: the child's CPU time is in no rusage of the parent's.
+  // The parent never waits for its child: the child's CPU time is in no rusage of the parent's. The
+  // parent learns that the child is done from the end of a pipe, so the child finishes its loop.
   test('a CPU-bound program with a child it never waits for reports both processes\' CPU time', async () => {
-    const code = 'import os, time\nn = 0\npid = os.fork()\nfor i in range(3000000): n += i\nif pid: time.sleep(0.5); print(n)\nelse: os._exit(0)'
+    const code = [
+      'import os',
+      'done, tell = os.pipe()',
+      'n = 0',
+      'pid = os.fork()',
+      'for i in range(3000000): n += i',
+      'if pid == 0: os._exit(0)',
+      'os.close(tell)',
+      'os.read(done, 1)',
+      'print(n)'
+    ].join('\n')
     const { body } = await execute(host.url, { language: 'python', code })
     expect(body.status).toBe('ok')
     const alone = await execute(host.url, { language: 'python', code: 'n = 0\nfor i in range(3000000): n += i\nprint(n)' })

@@ -53,3 +53,9 @@ describe('Slots', () => {
     await expect(slots.take(1000)).rejects.toMatchObject({ code: 'EXEC_ERR_SHUTTING_DOWN' })
   })
 })
+
+test('a size of none or nonsense is ignored: a pool without slots would run nothing', async () => {
+  const slots = new Slots(2)
+  for (const size of [0, -1, NaN, 1.5]) slots.resize(size)
+  expect(slots.capacity).toBe(2)
+})

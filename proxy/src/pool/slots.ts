@@ -50,6 +50,8 @@ export class Slots {
 
   /** A new size (the engine's CPU count, known once it answered); waiters take what it adds. */
   resize (size: number): void {
+    // Never none: a pool without slots would run nothing.
+    if (!Number.isInteger(size) || size < 1) return
     this.size = size
     this.wake()
   }
