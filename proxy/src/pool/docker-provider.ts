@@ -98,10 +98,14 @@ class StartTimeoutError extends Error {}
 export class ImageMissingError extends Error {
   readonly code = 'EXEC_ERR_IMAGE_MISSING'
   constructor (image: string) {
-    super(`the runner image ${image} does not exist: build it with "npm run setup" (or "bash scripts/build-image.sh"), or set runner.image in pool.config.json`)
+    super(`the runner image ${image} does not exist: build it with "npm run setup" (or "bash scripts/build-image.sh"), ` +
+      'or set runner.image in pool.config.json')
     this.name = 'ImageMissingError'
   }
 }
+
+/** How long the engine has to tell its CPU count at start. */
+const ENGINE_INFO_TIMEOUT_MS = 5000
 
 export class DockerProvider implements RunnerProvider {
   readonly docker: Docker
@@ -120,7 +124,12 @@ export class DockerProvider implements RunnerProvider {
   /** The engine's CPU count (docker info's NCPU), read at start. */
   cpus?: number
 
-  constructor (private readonly config: Config, private readonly log: Logger, private readonly observer?: Pick<PoolObserver, 'runnerStarted' | 'runnerStartFailed'>, docker?: Docker) {
+  constructor (
+    private readonly config: Config,
+    private readonly log: Logger,
+    private readonly observer?: Pick<PoolObserver, 'runnerStarted' | 'runnerStartFailed'>,
+    docker?: Docker
+  ) {
     this.docker = docker ?? new Docker({ socketPath: config.docker.socketPath, timeout: config.docker.timeoutMs })
     this.poolDir = join(config.runner.socketDir, config.poolName)
     // runsc cannot change a running sandbox's memory limit (it has no `update`): its runners are made
@@ -212,7 +221,8 @@ export class DockerProvider implements RunnerProvider {
     runner.memoryBytes = this.memoryBytes
     const uid = UID_BASE + randomBytes(4).readUInt32BE() % UID_SPAN
     try {
-      const container = await this.docker.createContainer(containerSpec(this.config, `${this.config.poolName}-${id}`, socketDir, uid, this.memoryBytes))
+      const spec = containerSpec(this.config, `${this.config.poolName}-${id}`, socketDir, uid, this.memoryBytes)
+      const container = await this.docker.createContainer(spec)
       runner.containerId = container.id
       this.byContainer.set(container.id, runner)
       await container.start()
@@ -359,10 +369,30 @@ export class DockerProvider implements RunnerProvider {
   }
 
   async start (): Promise<void> {
-    this.cpus = ((await this.docker.info()) as { NCPU?: number }).NCPU
+    this.cpus = await this.engineCpus()
     await this.checkImage()
     await this.removeLeftovers()
     await this.watch()
+  }
+
+  /**
+   * The engine's CPU count (docker info's NCPU); undefined when the engine does not say within a few
+   * seconds or says nothing usable (an engine in trouble answered NCPU 0), and the pool keeps its own.
+   */
+  private async engineCpus (): Promise<number | undefined> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ENGINE_INFO_TIMEOUT_MS) })
+    try {
+      const info = await Promise.race([this.docker.info() as Promise<{ NCPU?: unknown }>, late])
+      const cpus = info?.NCPU
+      if (typeof cpus === 'number' && Number.isInteger(cpus) && cpus > 0) return cpus
+      this.log.warn({ ncpu: cpus }, "the engine did not tell its CPU count; CPU slots follow this machine's")
+    } catch (err) {
+      this.log.warn({ err }, "asking the engine its CPU count failed; CPU slots follow this machine's")
+    } finally {
+      clearTimeout(timer)
+    }
+    return undefined
   }
 
   /** Throws ImageMissingError when the runner image does not exist. */
