@@ -133,7 +133,8 @@ function table (rows: Row[]): string {
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
   ]
   for (const row of rows) {
-    lines.push(`| ${row.scenario} | ${row.workload} | ${row.concurrency} | ${row.requests} | ${row.rps} | ${row.p50} | ${row.p90} | ${row.p99} | ${row.errors} | ${row.non2xx} |`)
+    const cells = [row.scenario, row.workload, row.concurrency, row.requests, row.rps, row.p50, row.p90, row.p99, row.errors, row.non2xx]
+    lines.push(`| ${cells.join(' | ')} |`)
   }
   return lines.join('\n')
 }
@@ -153,7 +154,9 @@ function ratios (rows: Row[]): string {
       const warm = find('warm', workload.name, concurrency)
       const cold = find('cold', workload.name, concurrency)
       if (!floor || !warm) continue
-      lines.push(`| ${workload.name} | ${concurrency} | ${round(warm.p50 / floor.p50, 2)} | ${round(warm.rps / floor.rps, 2)} | ${cold ? round(cold.p50 / warm.p50, 1) : '-'} |`)
+      const coldOverWarm = cold ? round(cold.p50 / warm.p50, 1) : '-'
+      const cells = [workload.name, concurrency, round(warm.p50 / floor.p50, 2), round(warm.rps / floor.rps, 2), coldOverWarm]
+      lines.push(`| ${cells.join(' | ')} |`)
     }
   }
   return lines.join('\n')
@@ -194,7 +197,8 @@ async function main (): Promise<void> {
   }
 
   log('cold: a container per request')
-  const cold = await startProxy({ poolName: 'bench-cold', pool: { min: 0, max: POOL, maxUsesPerRunner: 1, acquireTimeoutMs: 300000, maxWaitingRequests: 10000, startTimeoutMs: 120000 } }, PORT + 1)
+  const coldPool = { min: 0, max: POOL, maxUsesPerRunner: 1, acquireTimeoutMs: 300000, maxWaitingRequests: 10000, startTimeoutMs: 120000 }
+  const cold = await startProxy({ poolName: 'bench-cold', pool: coldPool }, PORT + 1)
   try {
     for (const workload of workloads) {
       for (const concurrency of [1, 45]) {
@@ -213,13 +217,21 @@ async function main (): Promise<void> {
   const warmPy = find('warm', 'python hello', 1)
   const coldPy = find('cold', 'python hello', 1)
   const targets = [
-    { target: 'warm python hello p50 at c=1 <= floor p50 + 5 ms', value: `${warmPy.p50} <= ${round(floorPy.p50 + 5)}`, pass: warmPy.p50 <= floorPy.p50 + 5 },
+    {
+      target: 'warm python hello p50 at c=1 <= floor p50 + 5 ms',
+      value: `${warmPy.p50} <= ${round(floorPy.p50 + 5)}`,
+      pass: warmPy.p50 <= floorPy.p50 + 5
+    },
     ...workloads.map((workload) => {
       const ratio = find('warm', workload.name, 45).rps / find('floor', workload.name, 45).rps
       return { target: `warm req/s at c=45 >= 80% of floor: ${workload.name}`, value: `${round(ratio * 100)}%`, pass: ratio >= 0.8 }
     }),
     { target: 'cold p50 / warm p50 >= 10, python hello', value: `${round(coldPy.p50 / warmPy.p50, 1)}`, pass: coldPy.p50 / warmPy.p50 >= 10 },
-    { target: 'zero errors in every scenario', value: `${rows.reduce((sum, row) => sum + row.errors + row.non2xx, 0)}`, pass: rows.every((row) => row.errors === 0 && row.non2xx === 0) },
+    {
+      target: 'zero errors in every scenario',
+      value: `${rows.reduce((sum, row) => sum + row.errors + row.non2xx, 0)}`,
+      pass: rows.every((row) => row.errors === 0 && row.non2xx === 0)
+    },
     {
       target: `overload: ${overload!.jobs} mixed jobs at once, default limits, every answer ok and right`,
       value: `${overload!.correct} of ${overload!.jobs} (${Object.entries(overload!.outcomes).map(([key, count]) => `${key} ${count}`).join(', ')})`,
@@ -244,9 +256,12 @@ async function main (): Promise<void> {
     '',
     ratios(rows),
     '',
-    `Pool fill from empty to ${POOL}: ${round(warm.fillMs / 1000, 2)} s. Idle memory per runner: ${idle.meanMiB} MiB mean, ${idle.maxMiB} MiB max (${idle.runners} runners).`,
-    `Proxy time per request outside the runner (timing.totalMs - timing.runnerMs, warm c=1): p50 ${proxyOverhead.p50Ms} ms, p90 ${proxyOverhead.p90Ms} ms.`,
-    `Overload: ${overload!.jobs} jobs answered in ${overload!.seconds} s, the longest queue wait ${overload!.maxQueueMs} ms. CPU time spread: ${spread!.aloneRuns} runs alone, ${spread!.loadedRuns} at once.`,
+    `Pool fill from empty to ${POOL}: ${round(warm.fillMs / 1000, 2)} s. ` +
+      `Idle memory per runner: ${idle.meanMiB} MiB mean, ${idle.maxMiB} MiB max (${idle.runners} runners).`,
+    'Proxy time per request outside the runner (timing.totalMs - timing.runnerMs, warm c=1): ' +
+      `p50 ${proxyOverhead.p50Ms} ms, p90 ${proxyOverhead.p90Ms} ms.`,
+    `Overload: ${overload!.jobs} jobs answered in ${overload!.seconds} s, the longest queue wait ${overload!.maxQueueMs} ms. ` +
+      `CPU time spread: ${spread!.aloneRuns} runs alone, ${spread!.loadedRuns} at once.`,
     '',
     '| target | measured | result |',
     '| --- | --- | --- |',
@@ -258,7 +273,9 @@ async function main (): Promise<void> {
   const dir = resolve(__dirname, '../../../bench/results')
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`)
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), quick, machine: { cores: cpus().length, node: process.version }, fillMs: round(warm.fillMs), idle, proxyOverhead, overload, spread, rows, targets }, null, 2) + '\n')
+  const machine = { cores: cpus().length, node: process.version }
+  const results = { date: new Date().toISOString(), quick, machine, fillMs: round(warm.fillMs), idle, proxyOverhead, overload, spread, rows, targets }
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
   log(`wrote ${file}`)
 
   // Timings are never a failure here (they are noisy); errors and wrong outputs are.

@@ -26,7 +26,7 @@ async function execute (base: string, program: { language: string, code: string 
       headersTimeout: 300000,
       bodyTimeout: 300000
     })
-    const body = await response.body.json() as any
+    const body = await response.body.json() as { status?: string, run?: { stdout?: string, cpuMs?: number }, timing?: { queueMs?: number } }
     return { statusCode: response.statusCode, status: body.status, stdout: body.run?.stdout, cpuMs: body.run?.cpuMs, queueMs: body.timing?.queueMs }
   } catch {
     return { statusCode: 0 }
@@ -35,7 +35,9 @@ async function execute (base: string, program: { language: string, code: string 
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
-  return sorted.length === 0 ? NaN : sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2
+  if (sorted.length === 0) return NaN
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits
 
@@ -58,7 +60,8 @@ export async function overloadVerdicts (base: string, jobs: number): Promise<Ove
   const outcomes: Record<string, number> = {}
   let correct = 0
   for (const { program, answer } of answers) {
-    const key = answer.statusCode !== 200 ? `http ${answer.statusCode}` : answer.status === 'ok' && answer.stdout !== program.expected ? 'wrong output' : answer.status ?? 'none'
+    const wrongOutput = answer.status === 'ok' && answer.stdout !== program.expected
+    const key = answer.statusCode !== 200 ? `http ${answer.statusCode}` : wrongOutput ? 'wrong output' : answer.status ?? 'none'
     outcomes[key] = (outcomes[key] ?? 0) + 1
     if (answer.statusCode === 200 && answer.status === 'ok' && answer.stdout === program.expected) correct++
   }

@@ -31,7 +31,9 @@ export function redactedUrl (url: string): string {
  */
 export function userOf (config: Config, key: string | undefined, named: string | undefined, fallback?: string): string {
   if (keysConfigured(config)) {
-    if (key === undefined) throw new UnauthorizedError('an API key is required: send it as x-api-key or Authorization: Bearer (?apiKey= on the WebSocket)')
+    if (key === undefined) {
+      throw new UnauthorizedError('an API key is required: send it as x-api-key or Authorization: Bearer (?apiKey= on the WebSocket)')
+    }
     const user = Object.hasOwn(config.auth.keys, key) ? config.auth.keys[key] : undefined
     if (user === undefined) throw new UnauthorizedError('the API key is not known')
     if (named !== undefined && named !== user) throw new ForbiddenError(`userId ${JSON.stringify(named)} is not the user of this API key`)

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { LIMIT_NAMES, type StageLimits } from '../../runner/src/limits'
+import { DEFAULT_LIMITS, LIMIT_NAMES, MAX_LIMITS, type StageLimits } from '../../runner/src/contract/limits'
 
 const MiB = 1024 * 1024
 /** What the runner agent (Node) takes before any job's output: measured at about 40 MiB. */
@@ -22,15 +22,6 @@ const Limits = (compile: StageLimits, run: StageLimits) => Type.Object({
   compile: StageLimits(compile),
   run: StageLimits(run)
 }, { additionalProperties: false, default: {} })
-
-const DEFAULT_LIMITS = {
-  compile: { timeoutMs: 10000, cpuTimeMs: 10000, memoryBytes: 512 * MiB, outputBytes: MiB, processes: 128, fileSizeBytes: 64 * MiB, openFiles: 256 },
-  run: { timeoutMs: 3000, cpuTimeMs: 3000, memoryBytes: 256 * MiB, outputBytes: MiB, processes: 64, fileSizeBytes: 16 * MiB, openFiles: 256 }
-}
-const MAX_LIMITS = {
-  compile: { timeoutMs: 30000, cpuTimeMs: 30000, memoryBytes: 1024 * MiB, outputBytes: 4 * MiB, processes: 256, fileSizeBytes: 64 * MiB, openFiles: 1024 },
-  run: { timeoutMs: 15000, cpuTimeMs: 15000, memoryBytes: 1024 * MiB, outputBytes: 16 * MiB, processes: 256, fileSizeBytes: 64 * MiB, openFiles: 1024 }
-}
 
 export const ConfigSchema = Type.Object({
   /** Labels this pool's containers; two pools with different names share an engine without touching each other. */
@@ -131,7 +122,8 @@ export function parseConfig (input: unknown, source = 'config'): Config {
       }
       const processes = config.limits.max[stage].processes
       if (config.runner.pids < processes + 32) {
-        problems.push(`runner.pids (${config.runner.pids}) must be at least limits.max.${stage}.processes + 32 (${processes + 32}), room for the agent`)
+        problems.push(`runner.pids (${config.runner.pids}) must be at least limits.max.${stage}.processes + 32 (${processes + 32}), ` +
+          'room for the agent')
       }
     }
   }
@@ -141,7 +133,8 @@ export function parseConfig (input: unknown, source = 'config'): Config {
     const { compile, run } = config.limits.max
     const needed = AGENT_BASELINE_BYTES + 2 * (compile.outputBytes + run.outputBytes) + config.bodyLimitBytes
     if (config.runner.agentReserveBytes < needed) {
-      problems.push(`runner.agentReserveBytes (${config.runner.agentReserveBytes}) must be at least ${needed}: ${AGENT_BASELINE_BYTES} for the agent, ` +
+      problems.push(`runner.agentReserveBytes (${config.runner.agentReserveBytes}) must be at least ${needed}: ` +
+        `${AGENT_BASELINE_BYTES} for the agent, ` +
         'plus both streams of both stages at limits.max.*.outputBytes, plus bodyLimitBytes')
     }
   }

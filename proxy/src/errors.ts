@@ -18,7 +18,9 @@ export const QueueTimeoutError = createError('EXEC_ERR_QUEUE_TIMEOUT', 'no runne
 export const ShuttingDownError = createError('EXEC_ERR_SHUTTING_DOWN', 'the service is shutting down', 503)
 export const SubmissionQueueFullError = createError('EXEC_ERR_SUBMISSIONS_FULL', '%s', 429)
 export const UserQueueFullError = createError('EXEC_ERR_USER_QUEUE_FULL', '%s', 429)
-export const SubmissionNotFoundError = createError('EXEC_ERR_SUBMISSION_NOT_FOUND', 'no submission %s: unknown, another user\'s, or finished more than %s s ago', 404)
+export const SubmissionNotFoundError = createError(
+  'EXEC_ERR_SUBMISSION_NOT_FOUND', 'no submission %s: unknown, another user\'s, or finished more than %s s ago', 404
+)
 export const UnauthorizedError = createError('EXEC_ERR_UNAUTHORIZED', '%s', 401)
 export const ForbiddenError = createError('EXEC_ERR_FORBIDDEN', '%s', 403)
 export const InternalError = createError('EXEC_ERR_INTERNAL', 'internal error: %s', 500)

@@ -1,5 +1,5 @@
-import { argsProblem } from '../../runner/src/args'
-import { findLanguage, languageNames } from '../../runner/src/languages'
+import { argsProblem } from '../../runner/src/contract/args'
+import { findLanguage, languageNames } from '../../runner/src/contract/languages'
 import type { Config } from './config'
 import { InvalidFieldError, MissingFieldError, UnknownLanguageError, UnknownVersionError } from './errors'
 import type { ExecutionInput } from './execution'
@@ -17,7 +17,9 @@ export function executionInput (body: ExecuteBody, config: Config, pool: Pick<Ex
   const language = findLanguage(body.language)
   if (!language) throw new UnknownLanguageError(JSON.stringify(body.language), languageNames().join(', '))
   if (body.version !== undefined) {
-    if (!isVersionRange(body.version)) throw new InvalidFieldError('version', `must be "*", a version or a semver range, got ${JSON.stringify(body.version)}`)
+    if (!isVersionRange(body.version)) {
+      throw new InvalidFieldError('version', `must be "*", a version or a semver range, got ${JSON.stringify(body.version)}`)
+    }
     const have = pool.versions[language.name] ?? 'unknown'
     if (!versionSatisfies(body.version, have)) throw new UnknownVersionError(JSON.stringify(body.version), language.name, `${language.name} ${have}`)
   }

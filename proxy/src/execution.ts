@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Language } from '../../runner/src/languages'
-import type { JobFile, StageReport } from '../../runner/src/job'
+import type { Language } from '../../runner/src/contract/languages'
+import type { JobFile, StageReport } from '../../runner/src/contract/job'
 import type { Config } from './config'
 import type { ExecutionPool } from './execution-pool'
 import { containerMemoryBytes, runnerDeadlineMs, type EffectiveLimits } from './limits'
 import type { Metrics, RejectionReason } from './metrics'
-import type { InputRelay } from '../../runner/src/input-relay'
+import type { InputRelay } from '../../runner/src/contract/input-relay'
 import { RunnerError, type LiveHandlers, type RunnerResult } from './pool/runner'
 
 const sinceMs = (start: number) => Math.round((performance.now() - start) * 100) / 100
@@ -93,7 +93,9 @@ export interface ExecutionContext {
 }
 
 /** Runs a job for an HTTP request: the request's log line gets the execution, and a client that leaves while it waits costs no runner. */
-export async function runExecution (input: ExecutionInput, { config, pool, metrics, request, reply }: ExecutionContext): Promise<ExecutionAnswer | null> {
+export async function runExecution (
+  input: ExecutionInput, { config, pool, metrics, request, reply }: ExecutionContext
+): Promise<ExecutionAnswer | null> {
   const execution: ExecutionLog = { language: input.language.name }
   request.execution = execution
   let clientGone = false
@@ -106,7 +108,9 @@ export async function runExecution (input: ExecutionInput, { config, pool, metri
  * give the runner back (or have it replaced), count it. Resolves null when the asker left while it
  * waited; a runner that fails mid-job is an internal_error answer, never a throw.
  */
-export async function runJob (input: ExecutionInput, { config, pool, metrics }: Pick<ExecutionContext, 'config' | 'pool' | 'metrics'>, source: JobSource): Promise<ExecutionAnswer | null> {
+export async function runJob (
+  input: ExecutionInput, { config, pool, metrics }: Pick<ExecutionContext, 'config' | 'pool' | 'metrics'>, source: JobSource
+): Promise<ExecutionAnswer | null> {
   const started = performance.now()
   const { language, limits } = input
   const job = {

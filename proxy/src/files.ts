@@ -1,6 +1,6 @@
-import type { JobFile } from '../../runner/src/job'
-import { commandsFor, type Language } from '../../runner/src/languages'
-import { checkFileName, FileNameError } from '../../runner/src/scratch-path'
+import type { JobFile } from '../../runner/src/contract/job'
+import { commandsFor, type Language } from '../../runner/src/contract/languages'
+import { checkFileName, FileNameError } from '../../runner/src/contract/file-names'
 
 /** A file as a request sends it (ours and Piston's). */
 export interface SourceFile {
@@ -74,7 +74,9 @@ export function prepareFiles (files: SourceFile[], language: Language, maxBytes:
     // A file cannot also be a directory on another file's path ("a" and "a/b.py").
     const parents = name!.split('/').slice(0, -1).map((_, i, segments) => segments.slice(0, i + 1).join('/'))
     const clash = parents.find((parent) => names.has(parent)) ?? (directories.has(name!) ? name : undefined)
-    if (clash !== undefined) throw new FilesError(`${at}.name`, `${JSON.stringify(name)} needs ${JSON.stringify(clash)} as both a file and a directory`)
+    if (clash !== undefined) {
+      throw new FilesError(`${at}.name`, `${JSON.stringify(name)} needs ${JSON.stringify(clash)} as both a file and a directory`)
+    }
     names.add(name!)
     for (const parent of parents) directories.add(parent)
   })

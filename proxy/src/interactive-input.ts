@@ -1,9 +1,9 @@
-import { InputRelay } from '../../runner/src/input-relay'
-import type { ControlMessage } from '../../runner/src/interactive'
+import { InputRelay } from '../../runner/src/contract/input-relay'
+import type { ControlMessage } from '../../runner/src/contract/interactive-protocol'
 
 /** What a client may send to an interactive program while it runs: the agent's control messages. */
 export type ProgramInput = ControlMessage
-export { SIGNAL_NAMES } from '../../runner/src/interactive'
+export { SIGNAL_NAMES } from '../../runner/src/contract/interactive-protocol'
 
 /** The most one stdin message may carry, in bytes. */
 export const MAX_INPUT_MESSAGE_BYTES = 1 << 20

@@ -1,6 +1,6 @@
 import type { Config } from './config'
-import type { Language } from '../../runner/src/languages'
-import { LIMIT_NAMES, type JobLimits, type StageLimits, type StageName } from '../../runner/src/limits'
+import type { Language } from '../../runner/src/contract/languages'
+import { LIMIT_NAMES, type JobLimits, type StageLimits, type StageName } from '../../runner/src/contract/limits'
 
 export interface RequestedLimits {
   compile?: Partial<StageLimits>

@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { MAX_USER_ID_LENGTH } from './auth'
 import type { Config } from './config'
-import { MAX_ARGS } from '../../runner/src/args'
-import { LIMIT_NAMES, type StageLimits } from '../../runner/src/limits'
+import { MAX_ARGS } from '../../runner/src/contract/args'
+import { LIMIT_NAMES, type StageLimits } from '../../runner/src/contract/limits'
 
 const stageLimits = (max: StageLimits) => Type.Optional(Type.Object(
   Object.fromEntries(LIMIT_NAMES.map((name) => [name, Type.Optional(Type.Integer({ minimum: 1, maximum: max[name] }))])),

@@ -48,7 +48,9 @@ export function socketMessage (data: Buffer, isBinary: boolean): Record<string, 
   } catch {
     throw new InvalidMessageError('each message must be a JSON object as text')
   }
-  if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new InvalidMessageError('each message must be a JSON object as text')
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    throw new InvalidMessageError('each message must be a JSON object as text')
+  }
   for (const [field, value] of Object.entries(message)) {
     if (nestsDeeper(value, MAX_MESSAGE_DEPTH - 1)) throw new InvalidFieldError(field, `nests deeper than ${MAX_MESSAGE_DEPTH} levels`)
   }

@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { argsProblem } from './args'
+import { argsProblem } from './contract/args'
 import type { AgentConfig } from './config'
-import { interactiveJob, INTERACTIVE_PROTOCOL } from './interactive'
-import { runJob, type JobRequest, type LiveJob } from './job'
-import { decodeJob, JOB_CONTENT_TYPE } from './job-wire'
-import { findLanguage, languages, type Language } from './languages'
-import { LIMIT_NAMES } from './limits'
+import { INTERACTIVE_PROTOCOL } from './contract/interactive-protocol'
+import { interactiveJob } from './interactive'
+import type { JobRequest } from './contract/job'
+import { runJob, type LiveJob } from './job'
+import { decodeJob, JOB_CONTENT_TYPE } from './contract/job-wire'
+import { findLanguage, languages, type Language } from './contract/languages'
+import { LIMIT_NAMES } from './contract/limits'
 import { Launcher } from './launcher'
 import { ndjsonLiveJob } from './live-job'
 import { streamSink, writeResult } from './result-writer'
@@ -64,13 +66,14 @@ export function parseJob (header: string): JobRequest {
   if (typeof job.language !== 'string') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'language must be a string')
   if (typeof job.code !== 'string') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'code must be a string')
   if ('stdin' in job) throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'stdin goes after the job line as raw bytes, not in it')
-  if (job.entryName !== undefined && typeof job.entryName !== 'string') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'entryName must be a string')
+  const invalid = (message: string) => new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', message)
+  if (job.entryName !== undefined && typeof job.entryName !== 'string') throw invalid('entryName must be a string')
   if (job.files !== undefined && !(Array.isArray(job.files) && job.files.every((file) => typeof file === 'object' && file !== null &&
       typeof file.name === 'string' && typeof file.content === 'string' && [undefined, 'utf8', 'base64'].includes(file.encoding)))) {
     throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'files must be an array of {name, content, encoding: utf8 | base64}')
   }
-  if (job.stream !== undefined && typeof job.stream !== 'boolean') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'stream must be a boolean')
-  if (job.interleaved !== undefined && typeof job.interleaved !== 'boolean') throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'interleaved must be a boolean')
+  if (job.stream !== undefined && typeof job.stream !== 'boolean') throw invalid('stream must be a boolean')
+  if (job.interleaved !== undefined && typeof job.interleaved !== 'boolean') throw invalid('interleaved must be a boolean')
   if (job.args !== undefined && !(Array.isArray(job.args) && job.args.every((arg) => typeof arg === 'string'))) {
     throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'args must be an array of strings')
   }
@@ -78,7 +81,7 @@ export function parseJob (header: string): JobRequest {
   if (argsWrong) throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', `${argsWrong.field} ${argsWrong.problem}`)
   if (job.limits !== undefined && (typeof job.limits !== 'object' || job.limits === null ||
       !isStageLimits(job.limits.compile) || !isStageLimits(job.limits.run))) {
-    throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', `limits.compile and limits.run may hold only ${LIMIT_NAMES.join(', ')}, each a positive integer`)
+    throw invalid(`limits.compile and limits.run may hold only ${LIMIT_NAMES.join(', ')}, each a positive integer`)
   }
   return job
 }
@@ -86,7 +89,8 @@ export function parseJob (header: string): JobRequest {
 /** A refusal on a socket that asked for an upgrade, as a plain HTTP answer. */
 function refuseUpgrade (socket: Duplex, statusCode: number, code: string, message: string): void {
   const json = JSON.stringify({ error: { code, message } })
-  socket.end(`HTTP/1.1 ${statusCode} ${code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n\r\n${json}`)
+  const head = [`HTTP/1.1 ${statusCode} ${code}`, 'content-type: application/json', `content-length: ${Buffer.byteLength(json)}`, 'connection: close']
+  socket.end(`${head.join('\r\n')}\r\n\r\n${json}`)
 }
 
 export interface Agent {

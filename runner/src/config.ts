@@ -1,7 +1,7 @@
 // The agent's settings come from the environment, so the same build runs in a container (the defaults)
 // and on a host in tests (another uid, private temp dirs instead of /tmp and /dev/shm).
 import { findMemoryCgroup, type MemoryCgroup } from './cgroup'
-import { AGENT_DEFAULT_LIMITS, type JobLimits } from './limits'
+import { DEFAULT_LIMITS, type JobLimits } from './contract/limits'
 
 export interface AgentConfig {
   /** Unix socket to listen on. Either this or port. */
@@ -82,6 +82,6 @@ export function loadAgentConfig (env: NodeJS.ProcessEnv = process.env): AgentCon
     memoryWatch: oneOf(env, 'RUNNER_MEMORY_WATCH', ['process', 'sandbox'] as const),
     pidNamespace: oneOf(env, 'RUNNER_PID_NAMESPACE', ['shared', 'stage'] as const),
     memoryCgroup: findMemoryCgroup(env.RUNNER_CGROUP_ROOT || '/sys/fs/cgroup'),
-    defaultLimits: AGENT_DEFAULT_LIMITS
+    defaultLimits: DEFAULT_LIMITS
   }
 }

@@ -1,23 +1,11 @@
 import { constants } from 'node:os'
 import type { Duplex } from 'node:stream'
 import type { JobOutcome, LiveJob } from './job'
-import { InputRelay } from './input-relay'
+import { InputRelay } from './contract/input-relay'
 import { control, type Launcher } from './launcher'
-import { LineSplitter } from './lines'
+import { LineSplitter } from './contract/lines'
 import { ndjsonLiveJob } from './live-job'
 import { streamSink, writeResult } from './result-writer'
-
-/** The Upgrade protocol of GET /interactive: after the 101, the socket carries the job both ways. */
-export const INTERACTIVE_PROTOCOL = 'codeexec-interactive'
-
-/** What a client sends during an interactive job, a JSON line each, after the job's own line. */
-export type ControlMessage =
-  | { type: 'stdin', data: string }
-  | { type: 'eof' }
-  | { type: 'signal', signal: string }
-
-/** The signals a client may send, by name. */
-export const SIGNAL_NAMES = Object.keys(constants.signals)
 
 // The longest control line taken: a stdin message, JSON-escaped.
 const CONTROL_LINE_BYTES = 8 << 20
@@ -82,9 +70,8 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
         onExit?.(stage, report)
       }
       // A bad job line throws at once: it is answered as a failed job, like any other failure.
-      new Promise<{ result: JobOutcome, interleaved: boolean }>((resolve) => resolve(run(header, live))).then(finish, (err: Error & { code?: string }) => {
-        finish({ error: { code: err.code ?? 'RUNNER_ERR_INTERNAL', message: err.message } })
-      })
+      const failed = (err: Error & { code?: string }) => finish({ error: { code: err.code ?? 'RUNNER_ERR_INTERNAL', message: err.message } })
+      new Promise<{ result: JobOutcome, interleaved: boolean }>((resolve) => resolve(run(header, live))).then(finish, failed)
     }
 
     const line = (text: string) => {

@@ -1,35 +1,12 @@
 import { chownSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AgentConfig } from './config'
-import { commandsFor, PROGRAM_PATH, type Language } from './languages'
+import { commandsFor, PROGRAM_PATH, type Language } from './contract/languages'
 import type { Launcher } from './launcher'
-import type { JobLimits, StageLimits, StageName } from './limits'
+import type { JobLimits, StageLimits, StageName } from './contract/limits'
+import type { JobRequest, JobStatus, JobSummary, StageMeasures } from './contract/job'
 import { runStage, type StageResult } from './sandbox'
 import { writeScratchFile } from './scratch-path'
-
-/** A file of a multi-file job besides its entry point. */
-export interface JobFile {
-  name: string
-  content: string
-  encoding?: 'utf8' | 'base64'
-}
-
-/** A job as the agent reads it from its JSON line; stdin comes apart, as raw bytes (job-wire.ts). */
-export interface JobRequest {
-  language: string
-  /** The entry point's source. */
-  code: string
-  /** The entry point's file name in a multi-file job; else the language's own (main.py, Main.java...). */
-  entryName?: string
-  /** The job's other files, written next to the entry point. */
-  files?: JobFile[]
-  args?: string[]
-  limits?: { compile?: Partial<StageLimits>, run?: Partial<StageLimits> }
-  /** Answer as NDJSON: the output of each stage as it is read, then the result (see app.ts). */
-  stream?: boolean
-  /** Give each stage's `output` too: stdout and stderr interleaved as they were read (Piston's). */
-  interleaved?: boolean
-}
 
 /** Output of a streamed job as it is read. */
 export type OutputListener = (stage: StageName, stream: 'stdout' | 'stderr', chunk: Buffer) => void
@@ -45,46 +22,13 @@ export interface LiveJob {
   interactive?: boolean
 }
 
-export type JobStatus = 'ok' | 'compile_error' | 'runtime_error' | 'timeout' | 'memory_limit' | 'output_limit' | 'internal_error'
-
 /** A stage as the agent holds it until its answer is written (result-writer.ts): its output as the bytes that came. */
-export type StageOutcome = Pick<StageResult, 'chunks' | 'exitCode' | 'signal' | 'wallMs' | 'cpuMs' | 'memoryBytes' | 'truncated'> & {
-  status: JobStatus
-}
-
-/**
- * A stage as the agent answers it and the API gives it: its output decoded as UTF-8 (invalid bytes as
- * U+FFFD), what the sandbox measured, and its verdict. `output` is there only when the job asked for it.
- */
-export type StageReport = Omit<StageOutcome, 'chunks'> & {
-  stdout: string
-  stderr: string
-  output?: string
-}
-
-/** A job's result as the agent answers it (the proxy reads this). */
-export interface JobResult extends JobSummary {
-  compile: StageReport | null
-  run: StageReport | null
-}
+export type StageOutcome = StageMeasures & Pick<StageResult, 'chunks'>
 
 /** A job's result as the agent holds it until it is written out. */
 export interface JobOutcome extends JobSummary {
   compile: StageOutcome | null
   run: StageOutcome | null
-}
-
-interface JobSummary {
-  language: string
-  version: string
-  status: JobStatus
-  /** Set when status is internal_error: what went wrong on our side. */
-  message?: string
-  /** Time the agent spent on this job, cleanup included. */
-  runnerMs: number
-  /** Whether the runner proved itself clean afterwards: the proxy reuses it only then. */
-  clean: boolean
-  problems?: string[]
 }
 
 let jobCounter = 0
@@ -124,7 +68,9 @@ export function stageLimits (config: AgentConfig, language: Language, job: JobRe
  * One job from scratch dir to clean report. Cleanup runs whatever happened before it: the launcher does it
  * in the same answer as the last stage, or on its own when the job ended early.
  */
-export async function runJob (job: JobRequest, stdin: Buffer[], language: Language, version: string, config: AgentConfig, launcher: Launcher, live?: LiveJob): Promise<JobOutcome> {
+export async function runJob (
+  job: JobRequest, stdin: Buffer[], language: Language, version: string, config: AgentConfig, launcher: Launcher, live?: LiveJob
+): Promise<JobOutcome> {
   const started = process.hrtime.bigint()
   const dir = join(config.scratchRoot, `job-${process.pid}-${++jobCounter}`)
   const env = { PATH: PROGRAM_PATH, HOME: dir, LANG: 'C.UTF-8', TMPDIR: '/tmp' }

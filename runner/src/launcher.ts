@@ -58,8 +58,11 @@ export function encodeLaunch (request: LaunchRequest): Buffer[] {
   const block = encodeBlock(request.cwd, request.argv, env)
   const stdinLength = request.stdin.reduce((sum, chunk) => sum + chunk.length, 0)
   const stream = request.stream === true || request.interactive === true
-  const header = `J ${request.uid} ${request.gid} ${request.cpuTimeMs} ${request.memoryBytes} ${request.processes} ` +
-    `${request.fileSizeBytes} ${request.openFiles} ${request.outputBytes} ${block.length} ${stdinLength} ${request.cleanUp ? 1 : 0} ${stream ? 1 : 0} ${request.timeoutMs} ${request.interactive ? 1 : 0}\n`
+  const fields = [
+    request.uid, request.gid, request.cpuTimeMs, request.memoryBytes, request.processes, request.fileSizeBytes, request.openFiles,
+    request.outputBytes, block.length, stdinLength, request.cleanUp ? 1 : 0, stream ? 1 : 0, request.timeoutMs, request.interactive ? 1 : 0
+  ]
+  const header = `J ${fields.join(' ')}\n`
   return [Buffer.concat([Buffer.from(header), block]), ...request.stdin]
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { constants } from 'node:os'
 import { parseOomKills } from './cgroup'
 import type { Launcher } from './launcher'
-import type { StageLimits } from './limits'
+import type { StageLimits } from './contract/limits'
 
 export interface StageOptions {
   argv: string[]

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { languages, PROGRAM_PATH, type Language } from './languages'
+import { languages, PROGRAM_PATH, type Language } from './contract/languages'
 
 export type Versions = Record<string, string>
 

@@ -48,7 +48,9 @@ export interface Reply {
 }
 
 /** An HTTP call to a listening server over loopback, shaped like fastify's inject. */
-export async function call (base: string, options: { method?: string, url: string, payload?: unknown, headers?: Record<string, string> }): Promise<Reply> {
+export async function call (
+  base: string, options: { method?: string, url: string, payload?: unknown, headers?: Record<string, string> }
+): Promise<Reply> {
   const { request } = await import('undici')
   const isText = typeof options.payload === 'string'
   const response = await request(base + options.url, {
@@ -61,7 +63,12 @@ export async function call (base: string, options: { method?: string, url: strin
 }
 
 /** Listens on a free loopback port, fills the pool, and waits until `size` runners are ready; returns the base URL. */
-export async function listenAndFill (app: { listen: (options: { port: number, host: string }) => Promise<string> }, pool: { start: () => Promise<void>, readonly ready: number }, size: number, timeoutMs = 150000): Promise<string> {
+export async function listenAndFill (
+  app: { listen: (options: { port: number, host: string }) => Promise<string> },
+  pool: { start: () => Promise<void>, readonly ready: number },
+  size: number,
+  timeoutMs = 150000
+): Promise<string> {
   const base = await app.listen({ port: 0, host: '127.0.0.1' })
   await pool.start()
   await waitFor(`${size} runners`, () => pool.ready === size, timeoutMs)

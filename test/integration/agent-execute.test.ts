@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { request } from 'undici'
-import { encodeJob, JOB_CONTENT_TYPE } from '../../runner/src/job-wire'
+import { encodeJob, JOB_CONTENT_TYPE } from '../../runner/src/contract/job-wire'
 import { execute, startHostAgent, type HostAgent } from '../helpers/agent'
 
 jest.setTimeout(30000)

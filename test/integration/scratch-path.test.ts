@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { checkFileName, writeScratchFile } from '../../runner/src/scratch-path'
+import { checkFileName } from '../../runner/src/contract/file-names'
+import { writeScratchFile } from '../../runner/src/scratch-path'
 
 describe('file names from a request stay inside the scratch directory', () => {
   test.each([

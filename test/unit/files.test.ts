@@ -1,4 +1,4 @@
-import { commandsFor, findLanguage } from '../../runner/src/languages'
+import { commandsFor, findLanguage } from '../../runner/src/contract/languages'
 import { FilesError, prepareFiles } from '../../proxy/src/files'
 
 const python = findLanguage('python')!

@@ -1,4 +1,4 @@
-import { InputRelay, type RelaySink } from '../../runner/src/input-relay'
+import { InputRelay, type RelaySink } from '../../runner/src/contract/input-relay'
 
 function client () {
   const calls: string[] = []

@@ -1,4 +1,4 @@
-import { decodeJob, encodeJob } from '../../runner/src/job-wire'
+import { decodeJob, encodeJob } from '../../runner/src/contract/job-wire'
 
 const split = (body: Buffer, at: number[]) => [0, ...at].map((start, i) => body.subarray(start, [...at, body.length][i]))
 

@@ -1,4 +1,4 @@
-import { commandsFor, findLanguage, languageNames, languages } from '../../runner/src/languages'
+import { commandsFor, findLanguage, languageNames, languages } from '../../runner/src/contract/languages'
 
 describe('language table', () => {
   test('the languages by canonical name, as Piston spells them', () => {

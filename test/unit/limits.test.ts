@@ -1,6 +1,6 @@
 import { parseConfig } from '../../proxy/src/config'
 import { containerMemoryBytes, effectiveLimits, runnerDeadlineMs } from '../../proxy/src/limits'
-import { findLanguage } from '../../runner/src/languages'
+import { findLanguage } from '../../runner/src/contract/languages'
 
 const MiB = 1024 * 1024
 const config = parseConfig({

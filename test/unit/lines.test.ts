@@ -1,4 +1,4 @@
-import { LineSplitter } from '../../runner/src/lines'
+import { LineSplitter } from '../../runner/src/contract/lines'
 
 describe('LineSplitter', () => {
   test('cuts chunks into lines, joining a character and a line split across chunks, and keeps the rest', () => {

@@ -1,6 +1,8 @@
 import { Metrics } from '../../proxy/src/metrics'
 
-const readings = { available: 40, borrowed: 3, starting: 2, pending: 7, min: 45, max: 45, maxRunning: 2, running: 1, maxInteractive: 15, interactive: 4 }
+const readings = {
+  available: 40, borrowed: 3, starting: 2, pending: 7, min: 45, max: 45, maxRunning: 2, running: 1, maxInteractive: 15, interactive: 4
+}
 
 async function scrape (metrics: Metrics) {
   const json = await metrics.registry.getMetricsAsJSON()

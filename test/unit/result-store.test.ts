@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import type { ExecutionAnswer, ExecutionInput } from '../../proxy/src/execution'
 import { SubmissionQueue } from '../../proxy/src/submissions/queue'
 import { answerBytes, ResultStore } from '../../proxy/src/submissions/result-store'
-import { findLanguage } from '../../runner/src/languages'
+import { findLanguage } from '../../runner/src/contract/languages'
 
 // Finished results within a budget of memory (issue 12): past it they are written to files and read
 // back whole; past the files' own budget the oldest are forgotten.

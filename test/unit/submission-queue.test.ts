@@ -1,6 +1,6 @@
 import type { ExecutionAnswer, ExecutionInput } from '../../proxy/src/execution'
 import { SubmissionQueue, SubmissionRejected, type SubmissionEvent } from '../../proxy/src/submissions/queue'
-import { findLanguage } from '../../runner/src/languages'
+import { findLanguage } from '../../runner/src/contract/languages'
 
 // The queue's own logic with a job runner that finishes when told to: caps, order, positions, retention.
 const input = (code: string): ExecutionInput => ({ language: findLanguage('python')!, code, stdin: '', args: [], limits: {} as ExecutionInput['limits'] })
@@ -8,7 +8,8 @@ const answer = (code: string): ExecutionAnswer => ({ language: 'python', version
 
 function harness (limits: Partial<ConstructorParameters<typeof SubmissionQueue>[0]> = {}) {
   const running: Array<{ code: string, finish: () => void }> = []
-  const queue = new SubmissionQueue({ maxQueued: 100, maxRunningPerUser: 1, maxQueuedPerUser: 2, keepFinishedMs: 60000, maxFinished: 100, ...limits }, (job, onRunning) =>
+  const settings = { maxQueued: 100, maxRunningPerUser: 1, maxQueuedPerUser: 2, keepFinishedMs: 60000, maxFinished: 100, ...limits }
+  const queue = new SubmissionQueue(settings, (job, onRunning) =>
     new Promise((resolve) => {
       onRunning()
       running.push({ code: job.code, finish: () => resolve(answer(job.code)) })

@@ -1,11 +1,11 @@
 import type { Duplex } from 'node:stream'
 import { Client } from 'undici'
-import { INTERACTIVE_PROTOCOL } from '../../../runner/src/interactive'
-import type { InputRelay } from '../../../runner/src/input-relay'
-import type { JobResult, JobStatus } from '../../../runner/src/job'
-import { encodeJob, JOB_CONTENT_TYPE } from '../../../runner/src/job-wire'
-import { LineSplitter } from '../../../runner/src/lines'
-import type { StageName } from '../../../runner/src/limits'
+import { INTERACTIVE_PROTOCOL } from '../../../runner/src/contract/interactive-protocol'
+import type { InputRelay } from '../../../runner/src/contract/input-relay'
+import type { JobResult, JobStatus } from '../../../runner/src/contract/job'
+import { encodeJob, JOB_CONTENT_TYPE } from '../../../runner/src/contract/job-wire'
+import { LineSplitter } from '../../../runner/src/contract/lines'
+import type { StageName } from '../../../runner/src/contract/limits'
 
 /** What a runner agent answers to POST /execute: the agent's own type. */
 export type RunnerResult = JobResult
@@ -98,7 +98,8 @@ export class Runner {
         bodyTimeout: timeoutMs
       })
     } catch (err) {
-      throw new RunnerError(`runner ${this.id} did not answer: ${(err as Error).message}`, (err as { code?: string }).code ?? 'UNKNOWN', { cause: err })
+      const code = (err as { code?: string }).code ?? 'UNKNOWN'
+      throw new RunnerError(`runner ${this.id} did not answer: ${(err as Error).message}`, code, { cause: err })
     }
     if (response.statusCode !== 200 || !live) {
       const text = await response.body.text()
@@ -147,7 +148,9 @@ export class Runner {
       })
       return await this.readLive(socket, live)
     } catch (err) {
-      if (deadline.signal.aborted) throw new RunnerError(`runner ${this.id} did not end an interactive job within ${timeoutMs} ms`, 'UND_ERR_BODY_TIMEOUT', { cause: err })
+      if (deadline.signal.aborted) {
+        throw new RunnerError(`runner ${this.id} did not end an interactive job within ${timeoutMs} ms`, 'UND_ERR_BODY_TIMEOUT', { cause: err })
+      }
       throw err
     } finally {
       clearTimeout(timer)

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Value } from '@sinclair/typebox/value'
 import type { WebSocket } from 'ws'
-import type { InputRelay } from '../../../runner/src/input-relay'
+import type { InputRelay } from '../../../runner/src/contract/input-relay'
 import { apiKeyOf, keysConfigured, userOf } from '../auth'
 import type { Config } from '../config'
 import { runJob, type ExecutionLog } from '../execution'

@@ -1,11 +1,11 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@sinclair/typebox'
-import { argsProblem, MAX_ARGS } from '../../../runner/src/args'
-import type { StageReport } from '../../../runner/src/job'
-import { findLanguage } from '../../../runner/src/languages'
+import { argsProblem, MAX_ARGS } from '../../../runner/src/contract/args'
+import type { StageReport } from '../../../runner/src/contract/job'
+import { findLanguage } from '../../../runner/src/contract/languages'
 import { runtimes } from './runtimes'
-import type { StageLimits } from '../../../runner/src/limits'
+import type { StageLimits } from '../../../runner/src/contract/limits'
 import { apiKeyOf, keysConfigured, userOf } from '../auth'
 import type { Config } from '../config'
 import { toPublicError } from '../error-handler'
@@ -79,7 +79,13 @@ export function pistonStage (stage: StageReport) {
     case 'memory_limit': status = 'SG'; message = 'memory limit exceeded: killed'; break
     case 'internal_error': status = 'XX'; message = 'internal error'; break
     default:
-      if (stage.signal !== null) { status = 'SG'; message = `killed by ${stage.signal}` } else { status = 'RE'; message = `exited with code ${stage.exitCode}` }
+      if (stage.signal !== null) {
+        status = 'SG'
+        message = `killed by ${stage.signal}`
+      } else {
+        status = 'RE'
+        message = `exited with code ${stage.exitCode}`
+      }
   }
   return {
     stdout: stage.stdout,
@@ -138,7 +144,8 @@ export function pistonRoutes (app: FastifyInstance, config: Config, pool: Execut
     })
     // Errors in Piston's shape: {"message": "..."}.
     piston.setErrorHandler((error: FastifyError, request, reply) => {
-      const known = error instanceof PistonError ? error : toPublicError(error, { contentType: request.headers['content-type'], bodyLimitBytes: config.bodyLimitBytes })
+      const context = { contentType: request.headers['content-type'], bodyLimitBytes: config.bodyLimitBytes }
+      const known = error instanceof PistonError ? error : toPublicError(error, context)
       const statusCode = known.statusCode ?? 500
       const message = known.message
       if (statusCode >= 500) request.log.error({ err: error }, 'request failed')

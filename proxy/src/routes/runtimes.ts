@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { languages } from '../../../runner/src/languages'
+import { languages } from '../../../runner/src/contract/languages'
 import type { ExecutionPool } from '../execution-pool'
 
 const Runtime = Type.Object({

@@ -8,11 +8,13 @@ import { executionInput } from '../execute-input'
 import type { ExecutionPool } from '../execution-pool'
 import type { Metrics } from '../metrics'
 import { ErrorResponse, submissionBodySchema, SubmissionResponse, type SubmissionBody } from '../schemas'
-import type { InputRelay } from '../../../runner/src/input-relay'
+import type { InputRelay } from '../../../runner/src/contract/input-relay'
 import { SubmissionRejected, type SubmissionQueue, type SubmissionView } from '../submissions/queue'
 
 /** Queues a submission body for `userId`: its problems are 4xx errors, a full queue a 429. */
-export function submit (body: SubmissionBody, userId: string, { config, pool, metrics, submissions }: SubmissionContext, relay?: InputRelay): SubmissionView {
+export function submit (
+  body: SubmissionBody, userId: string, { config, pool, metrics, submissions }: SubmissionContext, relay?: InputRelay
+): SubmissionView {
   const { userId: _named, ...execute } = body
   const input = executionInput(execute, config, pool)
   try {

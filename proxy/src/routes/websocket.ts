@@ -5,7 +5,7 @@ import { apiKeyOf, userOf } from '../auth'
 import { fieldPath } from '../error-handler'
 import { ForbiddenError, InvalidFieldError } from '../errors'
 import { submissionBodySchema, type SubmissionBody } from '../schemas'
-import type { InputRelay } from '../../../runner/src/input-relay'
+import type { InputRelay } from '../../../runner/src/contract/input-relay'
 import { abandonInput, interactiveInput, MAX_INPUT_MESSAGE_BYTES, sendInput, SIGNAL_NAMES, type ProgramInput } from '../interactive-input'
 import { clientError, described, echoableRef, MAX_REF_LENGTH, socketMessage, socketSender } from '../socket-messages'
 import type { SubmissionEvent } from '../submissions/queue'
@@ -22,11 +22,15 @@ function programInput (message: Record<string, unknown>): ProgramInput {
   const { type, data, signal } = message
   if (type === 'stdin') {
     if (typeof data !== 'string') throw new InvalidFieldError('data', 'must be a string')
-    if (Buffer.byteLength(data) > MAX_INPUT_MESSAGE_BYTES) throw new InvalidFieldError('data', `must be at most ${MAX_INPUT_MESSAGE_BYTES} bytes a message`)
+    if (Buffer.byteLength(data) > MAX_INPUT_MESSAGE_BYTES) {
+      throw new InvalidFieldError('data', `must be at most ${MAX_INPUT_MESSAGE_BYTES} bytes a message`)
+    }
     return { type, data }
   }
   if (type === 'signal') {
-    if (typeof signal !== 'string' || !SIGNAL_NAMES.includes(signal)) throw new InvalidFieldError('signal', `must be a signal's name, such as SIGINT, SIGTERM or SIGKILL, got ${described(signal)}`)
+    if (typeof signal !== 'string' || !SIGNAL_NAMES.includes(signal)) {
+      throw new InvalidFieldError('signal', `must be a signal's name, such as SIGINT, SIGTERM or SIGKILL, got ${described(signal)}`)
+    }
     return { type, signal }
   }
   return { type: 'eof' }
@@ -66,7 +70,10 @@ export function websocketRoute (app: FastifyInstance, context: SubmissionContext
       const { type, ref: _ref, interactive, ...body } = message
       if (type === 'stdin' || type === 'eof' || type === 'signal') {
         const relay = typeof message.id === 'string' ? relays.get(message.id) : undefined
-        if (!relay) throw new InvalidFieldError('id', `must be the id of a running interactive submission made on this connection, got ${described(message.id)}`)
+        if (!relay) {
+          const got = described(message.id)
+          throw new InvalidFieldError('id', `must be the id of a running interactive submission made on this connection, got ${got}`)
+        }
         sendInput(relay, programInput(message))
         return
       }
@@ -74,7 +81,9 @@ export function websocketRoute (app: FastifyInstance, context: SubmissionContext
       if (interactive !== undefined && typeof interactive !== 'boolean') throw new InvalidFieldError('interactive', 'must be a boolean')
       const problem = Value.Errors(schema, body).First()
       if (problem) throw new InvalidFieldError(fieldPath(problem.path), problem.message)
-      if (body.userId !== undefined && body.userId !== userId) throw new ForbiddenError(`userId ${described(body.userId)} is not this connection's user`)
+      if (body.userId !== undefined && body.userId !== userId) {
+        throw new ForbiddenError(`userId ${described(body.userId)} is not this connection's user`)
+      }
       // Its input comes from this socket: the socket is paused while input piles up ahead of the program.
       const relay = interactive === true ? interactiveInput((body.stdin as string | undefined) ?? '', socket) : undefined
       const view = submit(body as SubmissionBody, userId, context, relay)

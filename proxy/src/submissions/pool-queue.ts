@@ -11,7 +11,9 @@ const RETRY_MS = 250
  * a wait past acquireTimeoutMs sends it back to the end of the pool's queue rather than failing it,
  * until the app closes (`closing`). Its result is /api/v1/execute's answer.
  */
-export function poolSubmissionQueue (config: Config, pool: ExecutionPool, metrics: Metrics, log: { warn: (object: object, message: string) => void }, closing: () => boolean): SubmissionQueue {
+export function poolSubmissionQueue (
+  config: Config, pool: ExecutionPool, metrics: Metrics, log: { warn: (object: object, message: string) => void }, closing: () => boolean
+): SubmissionQueue {
   const run: JobRunner = async (input, onRunning, onOutput, relay) => {
     const execution = { language: input.language.name }
     for (;;) {

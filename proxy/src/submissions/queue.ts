@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ExecutionAnswer, ExecutionInput } from '../execution'
-import type { InputRelay } from '../../../runner/src/input-relay'
+import type { InputRelay } from '../../../runner/src/contract/input-relay'
 import type { OutputHandler } from '../pool/runner'
 import { ResultStore } from './result-store'
 
@@ -109,12 +109,15 @@ export class SubmissionQueue {
     const line = this.waiting.get(userId) ?? []
     const canStart = (this.active.get(userId) ?? 0) < this.limits.maxRunningPerUser
     if (!canStart && line.length >= this.limits.maxQueuedPerUser) {
-      throw new SubmissionRejected('user_cap', `user ${JSON.stringify(userId)} has ${this.limits.maxRunningPerUser} submissions running and ${line.length} queued, the most one user may; retry later`)
+      const held = `${this.limits.maxRunningPerUser} submissions running and ${line.length} queued`
+      throw new SubmissionRejected('user_cap', `user ${JSON.stringify(userId)} has ${held}, the most one user may; retry later`)
     }
     if (this.queuedCount >= this.limits.maxQueued) {
       throw new SubmissionRejected('submissions_full', `${this.queuedCount} submissions are queued, the most the service takes; retry later`)
     }
-    const submission: Submission = { id: randomBytes(16).toString('base64url'), userId, state: 'queued', seq: ++this.seq, submittedAt: performance.now(), input, relay }
+    const submission: Submission = {
+      id: randomBytes(16).toString('base64url'), userId, state: 'queued', seq: ++this.seq, submittedAt: performance.now(), input, relay
+    }
     this.submissions.set(submission.id, submission)
     this.queuedCount++
     const position = this.positionOf(submission)

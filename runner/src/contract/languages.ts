@@ -231,7 +231,10 @@ export const languages: readonly Language[] = [
     aliases: ['ts', 'tsc'],
     fileName: 'main.ts',
     // From npm (runner/typescript-packages.txt), type-checked against Node's own types, then run by node.
-    compile: ['tsc', '--target', 'es2022', '--module', 'commonjs', '--types', 'node', '--typeRoots', '/opt/typescript/node_modules/@types', '--skipLibCheck', '--pretty', 'false', '{sources}'],
+    compile: [
+      'tsc', '--target', 'es2022', '--module', 'commonjs', '--types', 'node', '--typeRoots', '/opt/typescript/node_modules/@types',
+      '--skipLibCheck', '--pretty', 'false', '{sources}'
+    ],
     run: ['node', '{base}.js'],
     versionCommand: ['tsc', '--version'],
     versionPattern: 'Version (\\S+)',
@@ -277,14 +280,17 @@ export function entryClassOf (language: Language, code: string): string | undefi
  * entry point (its class, for class-bound languages, is then the file's own name); `others` are the
  * job's other files.
  */
-export function commandsFor (language: Language, code: string, entryName?: string, others: readonly { name: string }[] = []): { fileName: string, compile?: string[], run: string[] } {
+export function commandsFor (
+  language: Language, code: string, entryName?: string, others: readonly { name: string }[] = []
+): { fileName: string, compile?: string[], run: string[] } {
   let cls = entryClassOf(language, code) ?? ''
   if (entryName !== undefined && language.entryClass) cls = entryName.replace(/^.*\//, '').replace(/\.[^.]*$/, '')
   const fileName = entryName ?? language.fileName.replace('{class}', cls)
   const extension = /\.[^./]+$/.exec(fileName)?.[0]
   const sources = [...others.map((file) => file.name).filter((name) => extension !== undefined && name.endsWith(extension)), fileName]
   const base = fileName.replace(/\.[^./]+$/, '')
-  const fill = (argv: string[]) => argv.flatMap((arg) => arg === '{sources}' ? sources : [arg.replace('{class}', cls).replace('{file}', fileName).replace('{base}', base)])
+  const filled = (arg: string) => arg.replace('{class}', cls).replace('{file}', fileName).replace('{base}', base)
+  const fill = (argv: string[]) => argv.flatMap((arg) => arg === '{sources}' ? sources : [filled(arg)])
   return { fileName, compile: language.compile && fill(language.compile), run: fill(language.run) }
 }
 

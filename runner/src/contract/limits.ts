@@ -27,8 +27,21 @@ export const LIMIT_NAMES: ReadonlyArray<keyof StageLimits> = [
 
 const MiB = 1024 * 1024
 
-/** The agent's own defaults, for a job that reaches it without limits (the proxy always sends all). */
-export const AGENT_DEFAULT_LIMITS: JobLimits = {
+/**
+ * The default limits: the proxy's `limits.default` unless pool.config.json sets others, and the agent's
+ * own for a job that reaches it without limits (the proxy always sends all).
+ */
+export const DEFAULT_LIMITS: JobLimits = {
   compile: { timeoutMs: 10000, cpuTimeMs: 10000, memoryBytes: 512 * MiB, outputBytes: MiB, processes: 128, fileSizeBytes: 64 * MiB, openFiles: 256 },
   run: { timeoutMs: 3000, cpuTimeMs: 3000, memoryBytes: 256 * MiB, outputBytes: MiB, processes: 64, fileSizeBytes: 16 * MiB, openFiles: 256 }
+}
+
+/** The most a request may ask for, unless pool.config.json sets other maximums. */
+export const MAX_LIMITS: JobLimits = {
+  compile: {
+    timeoutMs: 30000, cpuTimeMs: 30000, memoryBytes: 1024 * MiB, outputBytes: 4 * MiB, processes: 256, fileSizeBytes: 64 * MiB, openFiles: 1024
+  },
+  run: {
+    timeoutMs: 15000, cpuTimeMs: 15000, memoryBytes: 1024 * MiB, outputBytes: 16 * MiB, processes: 256, fileSizeBytes: 64 * MiB, openFiles: 1024
+  }
 }

@@ -1,0 +1,71 @@
+import type { StageLimits } from './limits'
+
+// A job as the proxy sends it to the agent, and its result as the agent answers it.
+
+/** A file of a multi-file job besides its entry point. */
+export interface JobFile {
+  name: string
+  content: string
+  encoding?: 'utf8' | 'base64'
+}
+
+/** A job as the agent reads it from its JSON line; stdin comes apart, as raw bytes (job-wire.ts). */
+export interface JobRequest {
+  language: string
+  /** The entry point's source. */
+  code: string
+  /** The entry point's file name in a multi-file job; else the language's own (main.py, Main.java...). */
+  entryName?: string
+  /** The job's other files, written next to the entry point. */
+  files?: JobFile[]
+  args?: string[]
+  limits?: { compile?: Partial<StageLimits>, run?: Partial<StageLimits> }
+  /** Answer as NDJSON: the output of each stage as it is read, then the result (see the agent's app.ts). */
+  stream?: boolean
+  /** Give each stage's `output` too: stdout and stderr interleaved as they were read (Piston's). */
+  interleaved?: boolean
+}
+
+export type JobStatus = 'ok' | 'compile_error' | 'runtime_error' | 'timeout' | 'memory_limit' | 'output_limit' | 'internal_error'
+
+/** What the sandbox measured of a stage, and its verdict. */
+export interface StageMeasures {
+  exitCode: number | null
+  signal: string | null
+  wallMs: number
+  cpuMs: number
+  /** The stage's peak memory, all its processes together. */
+  memoryBytes: number
+  truncated: 'stdout' | 'stderr' | null
+  status: JobStatus
+}
+
+/**
+ * A stage as the agent answers it and the API gives it: its output decoded as UTF-8 (invalid bytes as
+ * U+FFFD), what the sandbox measured, and its verdict. `output` is there only when the job asked for it.
+ */
+export interface StageReport extends StageMeasures {
+  stdout: string
+  stderr: string
+  output?: string
+}
+
+/** What a job's result says besides its stages. */
+export interface JobSummary {
+  language: string
+  version: string
+  status: JobStatus
+  /** Set when status is internal_error: what went wrong on our side. */
+  message?: string
+  /** Time the agent spent on this job, cleanup included. */
+  runnerMs: number
+  /** Whether the runner proved itself clean afterwards: the proxy reuses it only then. */
+  clean: boolean
+  problems?: string[]
+}
+
+/** A job's result as the agent answers it (the proxy reads this). */
+export interface JobResult extends JobSummary {
+  compile: StageReport | null
+  run: StageReport | null
+}
