@@ -2,15 +2,17 @@ import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
 import { buildApp } from './app'
 import { ConfigError, loadConfig } from './config'
+import { parseEnvironment } from './environment'
 import { Metrics } from './metrics'
 import { DockerProvider, ImageMissingError } from './pool/docker-provider'
 import { RunnerPool } from './pool/runner-pool'
 
 async function main (): Promise<void> {
-  const configPath = process.env.POOL_CONFIG ?? 'pool.config.json'
   let config
+  let environment
   try {
-    config = loadConfig(configPath)
+    environment = parseEnvironment(process.env)
+    config = loadConfig(environment.configPath)
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message)
@@ -18,21 +20,19 @@ async function main (): Promise<void> {
     }
     throw err
   }
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' })
+  const logger = pino({ level: environment.logLevel })
   const metrics = new Metrics()
   const provider = new DockerProvider(config, logger, metrics)
   const pool = new RunnerPool(provider, config.pool, logger, metrics)
   const app = buildApp({ config, pool, metrics, loggerInstance: logger })
 
-  closeWithGrace({ delay: Number(process.env.SHUTDOWN_GRACE_MS ?? 60000) }, async ({ signal, err }) => {
+  closeWithGrace({ delay: environment.shutdownGraceMs }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error')
     else logger.info({ signal }, 'shutting down: draining the pool and removing its runners')
     await app.close()
   })
 
-  const port = Number(process.env.PORT ?? 3000)
-  const host = process.env.HOST ?? '127.0.0.1'
-  await app.listen({ port, host })
+  await app.listen({ port: environment.port, host: environment.host })
   // Fill after listening: /healthz answers at once, /readyz once the pool reaches its minimum.
   try {
     await pool.start()

@@ -1,0 +1,34 @@
+import { ConfigError } from './config'
+
+/** What the proxy takes from its environment (README, Two commands), checked as the config file is. */
+export interface Environment {
+  configPath: string
+  port: number
+  host: string
+  logLevel: string
+  shutdownGraceMs: number
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** Defaults filled, every problem listed at once; throws ConfigError naming the variables. */
+export function parseEnvironment (env: NodeJS.ProcessEnv): Environment {
+  const problems: string[] = []
+  const integer = (name: string, fallback: number, max: number): number => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return fallback
+    const value = Number(raw)
+    if (!/^\d+$/.test(raw) || value > max) {
+      problems.push(`${name} must be a whole number from 0 to ${max}, got ${JSON.stringify(raw)}`)
+      return fallback
+    }
+    return value
+  }
+  const port = integer('PORT', 3000, 65535)
+  const shutdownGraceMs = integer('SHUTDOWN_GRACE_MS', 60000, 2 ** 31 - 1)
+  const logLevel = env.LOG_LEVEL || 'info'
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`)
+  const host = env.HOST || '127.0.0.1'
+  if (problems.length > 0) throw new ConfigError('environment', problems)
+  return { configPath: env.POOL_CONFIG || 'pool.config.json', port, host, logLevel, shutdownGraceMs }
+}
