@@ -96,7 +96,8 @@ export class Metrics implements PoolObserver {
 
   readonly runnerRemovals = new Counter({
     name: `${PREFIX}runner_removals_total`,
-    help: 'Runners removed from the pool, by reason (max_uses, unclean, crashed, timed_out, shutdown, failed).',
+    // A runner that never started is not removed from the pool: runner_start_failures_total counts it.
+    help: `Runners removed from the pool, by reason (${REMOVAL_REASONS.join(', ')}).`,
     labelNames: ['reason'] as const,
     registers: [this.registry]
   })

@@ -45,6 +45,14 @@ describe('metrics', () => {
     }
   })
 
+  test('the removal reasons the help names are the ones counted, each from zero', async () => {
+    const metrics = new Metrics({ defaultMetrics: false })
+    const removals = (await scrape(metrics)).get('codeexec_runner_removals_total')!
+    const counted = removals.values.map((value) => value.labels.reason).sort()
+    expect(counted).toEqual(['crashed', 'max_uses', 'outgrown', 'shutdown', 'timed_out', 'unclean'])
+    expect(/\((.*)\)/.exec(removals.help)![1].split(', ').sort()).toEqual(counted)
+  })
+
   test('pool gauges read the pool at scrape time, capacity apart from use', async () => {
     const metrics = new Metrics({ defaultMetrics: false })
     const live = { ...readings }

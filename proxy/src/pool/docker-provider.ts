@@ -18,6 +18,17 @@ const HEALTH_POLL_MS = 20
 const UID_BASE = 200000
 const UID_SPAN = 1000000
 
+/**
+ * A program uid no live runner of this provider has: a random draw, again while it is taken (two runners
+ * with one uid would share RLIMIT_NPROC, and each one's cleanup would kill the other's programs).
+ */
+export function freshUid (taken: ReadonlySet<number>, draw: () => number = () => randomBytes(4).readUInt32BE()): number {
+  for (;;) {
+    const uid = UID_BASE + draw() % UID_SPAN
+    if (!taken.has(uid)) return uid
+  }
+}
+
 export interface Logger {
   info: (obj: object, msg?: string) => void
   warn: (obj: object, msg?: string) => void
@@ -121,6 +132,9 @@ export class DockerProvider implements RunnerProvider {
   private readonly poolDir: string
   /** A new runner's memory limit: what a job with the default limits needs. */
   private readonly memoryBytes: number
+  /** The program uids of this provider's runners, each runner's own. */
+  private readonly uids = new Set<number>()
+  private readonly uidOf = new WeakMap<Runner, number>()
   /** The engine's CPU count (docker info's NCPU), read at start. */
   cpus?: number
 
@@ -219,7 +233,9 @@ export class DockerProvider implements RunnerProvider {
     mkdirSync(socketDir, { recursive: true, mode: 0o700 })
     const runner = new Runner(id, join(socketDir, 'agent.sock'))
     runner.memoryBytes = this.memoryBytes
-    const uid = UID_BASE + randomBytes(4).readUInt32BE() % UID_SPAN
+    const uid = freshUid(this.uids)
+    this.uids.add(uid)
+    this.uidOf.set(runner, uid)
     try {
       const spec = containerSpec(this.config, `${this.config.poolName}-${id}`, socketDir, uid, this.memoryBytes)
       const container = await this.docker.createContainer(spec)
@@ -279,6 +295,11 @@ export class DockerProvider implements RunnerProvider {
 
   async destroy (runner: Runner, reason: RemovalReason): Promise<void> {
     runner.dead = true
+    const uid = this.uidOf.get(runner)
+    if (uid !== undefined) {
+      this.uids.delete(uid)
+      this.uidOf.delete(runner)
+    }
     await runner.close()
     if (runner.containerId) {
       try {
