@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { readFileSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
+import { parseStatBytes, type MemoryCgroup } from './cgroup'
 import { argsProblem } from './contract/args'
 import type { AgentConfig } from './config'
 import { INTERACTIVE_PROTOCOL } from './contract/interactive-protocol'
@@ -100,13 +102,23 @@ export interface Agent {
   close: () => void
 }
 
+/** Whether the cgroup's memory.stat has its anonymous memory line, for the launcher to read. */
+function anonMemoryReadable (cgroup: MemoryCgroup | null): boolean {
+  if (cgroup === null) return false
+  try {
+    return parseStatBytes(readFileSync(cgroup.statPath, 'latin1'), cgroup.anonKey) !== null
+  } catch {
+    return false
+  }
+}
+
 export function buildAgent (config: AgentConfig, versions: Versions): Agent {
   // The launcher starts with the agent, so the first job does not wait for it.
   const options = [
     ...(config.ipcCleanup === 'namespace' ? ['--ipc=all'] : []),
     ...(config.memoryWatch === 'sandbox' ? ['--memory-watch=sandbox'] : []),
     ...(config.pidNamespace === 'stage' ? ['--pid-namespace=stage'] : []),
-    ...(config.memoryCgroup ? [`--memory-stat=${config.memoryCgroup.statPath}:${config.memoryCgroup.anonKey}`] : [])
+    ...(anonMemoryReadable(config.memoryCgroup) ? [`--memory-stat=${config.memoryCgroup!.statPath}:${config.memoryCgroup!.anonKey}`] : [])
   ]
   const launcher = new Launcher(config.launcherPath, [...options, config.scratchRoot, ...config.wipeDirs])
   launcher.start()

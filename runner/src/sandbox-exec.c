@@ -326,19 +326,29 @@ static int wait_helper(pid_t helper) {
 // the output the agent has taken in meanwhile (it holds that, not the program).
 static int sandbox_memory = 0;
 
-static long long anon_bytes(void) {
-  int fd = open_proc("meminfo");
+// The number on the line of an open file of `key value` lines (/proc/meminfo's `AnonPages:`, memory.stat's
+// `anon`) that starts with `key` and white space; -1 without one. Closes fd.
+static long long keyed_number(int fd, const char *key) {
   FILE *file = fd >= 0 ? fdopen(fd, "re") : NULL;
   if (!file) {
     if (fd >= 0) close(fd);
     return -1;
   }
   char line[256];
-  long long kb = -1;
+  size_t key_length = strlen(key);
+  long long value = -1;
   while (fgets(line, sizeof line, file)) {
-    if (sscanf(line, "AnonPages: %lld kB", &kb) == 1) break;
+    if (strncmp(line, key, key_length) == 0 && (line[key_length] == ' ' || line[key_length] == '\t')) {
+      value = atoll(line + key_length + 1);
+      break;
+    }
   }
   fclose(file);
+  return value;
+}
+
+static long long anon_bytes(void) {
+  long long kb = keyed_number(open_proc("meminfo"), "AnonPages:");
   return kb < 0 ? -1 : kb * 1024;
 }
 
@@ -348,19 +358,7 @@ static const char *memory_stat_path = NULL;
 static char memory_stat_key[32];
 
 static long long cgroup_anon_bytes(void) {
-  FILE *file = fopen(memory_stat_path, "re");
-  if (!file) return -1;
-  char line[256];
-  size_t key_length = strlen(memory_stat_key);
-  long long bytes = -1;
-  while (fgets(line, sizeof line, file)) {
-    if (strncmp(line, memory_stat_key, key_length) == 0 && line[key_length] == ' ') {
-      bytes = atoll(line + key_length + 1);
-      break;
-    }
-  }
-  fclose(file);
-  return bytes;
+  return keyed_number(open(memory_stat_path, O_RDONLY | O_CLOEXEC), memory_stat_key);
 }
 
 // The anonymous memory the stage's check is made against: the sandbox's (gVisor), the cgroup's, or none.
@@ -1055,6 +1053,7 @@ static void run(struct job *job, int signals, const sigset_t *original_mask) {
         if (stdin_open) { close(in[1]); stdin_open = 0; }
       }
     }
+    // At once, on the SIGCHLD that woke us: an orphan's zombie would count against the processes limit.
     reap_orphans(exited ? 0 : child, &orphans_cpu_us);
     long long now = now_us(CLOCK_MONOTONIC);
     if (!exited && watching && !memory_exceeded && !cpu_exceeded && now >= next_sample) {

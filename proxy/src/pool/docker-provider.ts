@@ -132,9 +132,8 @@ export class DockerProvider implements RunnerProvider {
   private readonly poolDir: string
   /** A new runner's memory limit: what a job with the default limits needs. */
   private readonly memoryBytes: number
-  /** The program uids of this provider's runners, each runner's own. */
-  private readonly uids = new Set<number>()
-  private readonly uidOf = new WeakMap<Runner, number>()
+  /** The program uid of each of this provider's runners, each runner's own. */
+  private readonly uidOf = new Map<Runner, number>()
   /** The engine's CPU count (docker info's NCPU), read at start. */
   cpus?: number
 
@@ -233,8 +232,7 @@ export class DockerProvider implements RunnerProvider {
     mkdirSync(socketDir, { recursive: true, mode: 0o700 })
     const runner = new Runner(id, join(socketDir, 'agent.sock'))
     runner.memoryBytes = this.memoryBytes
-    const uid = freshUid(this.uids)
-    this.uids.add(uid)
+    const uid = freshUid(new Set(this.uidOf.values()))
     this.uidOf.set(runner, uid)
     try {
       const spec = containerSpec(this.config, `${this.config.poolName}-${id}`, socketDir, uid, this.memoryBytes)
@@ -295,11 +293,7 @@ export class DockerProvider implements RunnerProvider {
 
   async destroy (runner: Runner, reason: RemovalReason): Promise<void> {
     runner.dead = true
-    const uid = this.uidOf.get(runner)
-    if (uid !== undefined) {
-      this.uids.delete(uid)
-      this.uidOf.delete(runner)
-    }
+    this.uidOf.delete(runner)
     await runner.close()
     if (runner.containerId) {
       try {
