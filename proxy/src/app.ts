@@ -6,17 +6,12 @@ import type { Config } from './config'
 import { errorHandler } from './error-handler'
 import { NotFoundError } from './errors'
 import type { ExecutionPool } from './execution-pool'
-import { docsRoute } from './routes/docs'
-import { executeRoute } from './routes/execute'
-import { healthRoutes } from './routes/health'
-import { metricsRoute } from './routes/metrics'
-import { runtimesRoute } from './routes/runtimes'
-import { pistonRoutes } from './routes/piston'
-import { pistonConnectRoute } from './routes/piston-connect'
-import { submissionRoutes } from './routes/submissions'
-import { websocketRoute } from './routes/websocket'
-import { poolSubmissionQueue } from './submissions/pool-queue'
+import { opsApi } from './api/ops'
+import { pistonApi } from './api/piston'
+import { v1Api } from './api/v1'
 import { Metrics } from './metrics'
+import type { Services } from './services'
+import { poolSubmissionQueue } from './submissions/pool-queue'
 
 export interface AppOptions {
   config: Config
@@ -57,25 +52,18 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
   })
   metrics.observePool(pool)
   let closing = false
-  const submissions = poolSubmissionQueue(config, pool, metrics, app.log, () => closing)
+  const submissions = poolSubmissionQueue({ config, pool, metrics }, app.log)
+  const services: Services = { config, pool, metrics, submissions }
   void app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } })
   void app.register(swagger, {
     openapi: {
       info: { title: 'codeexec', description: 'Runs programs in sandboxed warm runners; Piston v2 compatible.', version: '0.1.0' }
     }
   })
-  // In a plugin of their own, so that they are added once swagger is in place to see them.
-  void app.register(async (routes) => {
-    healthRoutes(routes, pool)
-    metricsRoute(routes, metrics)
-    executeRoute(routes, config, pool, metrics)
-    runtimesRoute(routes, pool)
-    pistonRoutes(routes, config, pool, metrics)
-    pistonConnectRoute(routes, config, pool, metrics)
-    submissionRoutes(routes, { config, pool, metrics, submissions })
-    websocketRoute(routes, { config, pool, metrics, submissions })
-    docsRoute(routes)
-  })
+  // Each API a plugin with its prefix, registered after swagger so that swagger sees their routes.
+  void app.register(opsApi, { pool, metrics })
+  void app.register(v1Api, { prefix: '/api/v1', ...services })
+  void app.register(pistonApi, { prefix: '/api/v2', ...services })
   // Answers finished during shutdown close their connection, or an idle keep-alive would hold the exit back.
   app.addHook('preClose', async () => {
     closing = true

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { ConfigError } from './errors'
 import { DEFAULT_LIMITS, LIMIT_NAMES, MAX_LIMITS, type StageLimits } from '../../runner/src/contract/limits'
 
 const MiB = 1024 * 1024
@@ -90,13 +91,6 @@ export const ConfigSchema = Type.Object({
 
 export type Config = Static<typeof ConfigSchema>
 
-export class ConfigError extends Error {
-  readonly code = 'EXEC_ERR_CONFIG'
-  constructor (readonly source: string, readonly problems: string[]) {
-    super(`invalid config ${source}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`)
-    this.name = 'ConfigError'
-  }
-}
 
 function fieldName (path: string): string {
   return path.replace(/^\//, '').replace(/\//g, '.') || '(root)'

@@ -1,4 +1,4 @@
-import { ConfigError } from './config'
+import { ConfigError } from './errors'
 
 /** What the proxy takes from its environment (README, Two commands), checked as the config file is. */
 export interface Environment {

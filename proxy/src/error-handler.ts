@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import {
-  BodyTooLargeError, InternalError, InvalidFieldError, InvalidJsonError, LimitTooHighError, MissingFieldError,
+  ApiError, BadRequestError, BodyTooLargeError, InternalError, InvalidFieldError, InvalidJsonError, LimitTooHighError, MissingFieldError,
   UnknownFieldError, UnsupportedMediaTypeError
 } from './errors'
 
@@ -33,22 +33,26 @@ export function validationError (issue: ValidationIssue): FastifyError {
   }
 }
 
-/** Maps fastify's own errors to ours, so every error body has our code and names what is wrong. */
+/**
+ * Maps fastify's own errors to ours, so every error body has our code and names what is wrong; ours
+ * pass as they are, and anything else is a 500 (logged).
+ */
 export function toPublicError (error: FastifyError, context: { contentType?: string, bodyLimitBytes: number }): FastifyError {
   if (error.validation && error.validation.length > 0) return validationError(error.validation[0] as ValidationIssue)
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new InvalidJsonError(error.message)
+      return new InvalidJsonError(`body is not valid JSON: ${error.message}`)
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new InvalidJsonError('the body is empty')
+      return new InvalidJsonError('body is not valid JSON: the body is empty')
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new BodyTooLargeError(context.bodyLimitBytes)
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new UnsupportedMediaTypeError(context.contentType ?? 'none')
   }
-  if (error instanceof SyntaxError) return new InvalidJsonError(error.message)
-  if (error.code?.startsWith('EXEC_ERR_')) return error
-  if (error.statusCode !== undefined && error.statusCode < 500) return error
+  if (error instanceof SyntaxError) return new InvalidJsonError(`body is not valid JSON: ${error.message}`)
+  if (error instanceof ApiError) return error
+  // Fastify's other refusals of a request (a bad URL, a wrong content-length) are the client's.
+  if (error.statusCode !== undefined && error.statusCode < 500) return new BadRequestError(error.message)
   return new InternalError(error.message)
 }
 

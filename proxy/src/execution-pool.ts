@@ -1,11 +1,11 @@
 import type { JobOutcome } from './pool/provider'
 import type { Runner } from './pool/runner'
-import type { JobKind } from './pool/runner-pool'
+import type { AcquireOptions, JobKind } from './pool/runner-pool'
 
 /** What the routes need of a pool; RunnerPool is the real one. */
 export interface ExecutionPool {
   /** A runner, once the job has its CPU slot (batch) or its interactive seat. */
-  acquire (kind?: JobKind): Promise<Runner>
+  acquire (kind?: JobKind, options?: AcquireOptions): Promise<Runner>
   release (runner: Runner, outcome: JobOutcome): void
   fit (runner: Runner, memoryBytes: number): Promise<void>
   giveBack (runner: Runner): void

@@ -1,22 +1,16 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Language } from '../../runner/src/contract/languages'
-import type { JobFile, StageReport } from '../../runner/src/contract/job'
-import type { Config } from './config'
-import type { ExecutionPool } from './execution-pool'
-import { containerMemoryBytes, runnerDeadlineMs, type EffectiveLimits } from './limits'
-import type { Metrics, RejectionReason } from './metrics'
+import type { JobFile, JobResult, StageReport } from '../../runner/src/contract/job'
+import type { JobLimits } from '../../runner/src/contract/limits'
 import type { InputRelay } from '../../runner/src/contract/input-relay'
-import { RunnerError, type LiveHandlers, type RunnerResult } from './pool/runner'
+import type { Config } from './config'
+import { ClientGoneError, EngineError, RunnerError } from './errors'
+import type { ExecutionPool } from './execution-pool'
+import { containerMemoryBytes, runnerDeadlineMs } from './limits'
+import { rejectionReason, type Metrics } from './metrics'
+import type { LiveHandlers } from './pool/runner'
 
 const sinceMs = (start: number) => Math.round((performance.now() - start) * 100) / 100
-
-const REJECTIONS: Record<string, RejectionReason> = {
-  EXEC_ERR_QUEUE_FULL: 'queue_full',
-  EXEC_ERR_QUEUE_TIMEOUT: 'queue_timeout',
-  EXEC_ERR_SHUTTING_DOWN: 'shutting_down'
-}
-
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 
 /** What the request log line says of an execution; never the code or its output. */
 export interface ExecutionLog {
@@ -40,7 +34,7 @@ export interface ExecutionInput {
   files?: JobFile[]
   stdin: string
   args: string[]
-  limits: EffectiveLimits
+  limits: JobLimits
   /** Have each stage's `output` (stdout and stderr interleaved as read) in the answer: Piston's. */
   interleaved?: boolean
 }
@@ -63,6 +57,11 @@ export interface JobSource {
   execution: ExecutionLog
   /** Whether whoever asked has gone while the job waited: the runner then goes back unused. */
   gone: () => boolean
+  /**
+   * Waits for a runner for as long as it takes, in its place in the pool's queue, and is never refused
+   * for a full queue: a submission, which its own queue has bounded already.
+   */
+  patient?: boolean
   /** Called once a runner has taken the job. */
   onRunning?: () => void
   /** Told what the job does as it happens (output, stages); the job is then streamed from the runner. */
@@ -84,23 +83,27 @@ export function v1Answer (answer: ExecutionAnswer): ExecutionAnswer {
   return { ...answer, compile: stage(answer.compile), run: stage(answer.run) }
 }
 
-export interface ExecutionContext {
+/** What running a job takes of the service. */
+export interface ExecutionServices {
   config: Config
   pool: ExecutionPool
   metrics: Metrics
-  request: FastifyRequest
-  reply: FastifyReply
 }
 
-/** Runs a job for an HTTP request: the request's log line gets the execution, and a client that leaves while it waits costs no runner. */
-export async function runExecution (
-  input: ExecutionInput, { config, pool, metrics, request, reply }: ExecutionContext
-): Promise<ExecutionAnswer | null> {
+/**
+ * Runs a job for an HTTP request: the request's log line gets the execution, and a client that leaves
+ * while it waits costs no runner (ClientGoneError, which each API answers as a 499).
+ */
+export async function executeForRequest (
+  input: ExecutionInput, services: ExecutionServices, request: FastifyRequest, reply: FastifyReply
+): Promise<ExecutionAnswer> {
   const execution: ExecutionLog = { language: input.language.name }
   request.execution = execution
   let clientGone = false
   reply.raw.once('close', () => { clientGone = !reply.raw.writableFinished })
-  return await runJob(input, { config, pool, metrics }, { log: request.log, execution, gone: () => clientGone })
+  const answer = await executeJob(input, services, { log: request.log, execution, gone: () => clientGone })
+  if (answer === null) throw new ClientGoneError()
+  return answer
 }
 
 /**
@@ -108,8 +111,8 @@ export async function runExecution (
  * give the runner back (or have it replaced), count it. Resolves null when the asker left while it
  * waited; a runner that fails mid-job is an internal_error answer, never a throw.
  */
-export async function runJob (
-  input: ExecutionInput, { config, pool, metrics }: Pick<ExecutionContext, 'config' | 'pool' | 'metrics'>, source: JobSource
+export async function executeJob (
+  input: ExecutionInput, { config, pool, metrics }: ExecutionServices, source: JobSource
 ): Promise<ExecutionAnswer | null> {
   const started = performance.now()
   const { language, limits } = input
@@ -125,10 +128,11 @@ export async function runJob (
   const { execution, log } = source
   let runner
   try {
-    runner = await pool.acquire(source.input ? 'interactive' : 'batch')
+    runner = await pool.acquire(source.input ? 'interactive' : 'batch', { patient: source.patient === true })
   } catch (err) {
-    const reason = REJECTIONS[(err as { code?: string }).code ?? '']
+    const reason = rejectionReason(err)
     if (reason) metrics.rejected.inc({ reason })
+    source.input?.close()
     throw err
   }
   const queueMs = sinceMs(started)
@@ -137,25 +141,12 @@ export async function runJob (
   execution.runner = runner.id
   if (source.gone()) {
     // The asker left while waiting: the runner did nothing and goes straight back.
+    source.input?.close()
     pool.giveBack(runner)
     return null
   }
   source.onRunning?.()
-
-  const handedOver = performance.now()
-  let result: RunnerResult
-  try {
-    await pool.fit(runner, containerMemoryBytes(config, limits))
-    const deadlineMs = runnerDeadlineMs(limits, language.compile !== undefined)
-    result = source.input && source.live
-      ? await runner.interactive(job, deadlineMs, source.live, source.input)
-      : await runner.execute(job, input.stdin, deadlineMs, source.live)
-  } catch (err) {
-    // The runner died or hung mid-job, most likely by the program's doing: a result, not an HTTP error.
-    const code = err instanceof RunnerError ? err.code : (err as { code?: string }).code ?? 'UNKNOWN'
-    metrics.upstreamErrors.inc({ code })
-    pool.release(runner, TIMEOUT_CODES.has(code) ? 'timed_out' : 'crashed')
-    log.warn({ err, runner: runner.id }, 'runner failed during a job; replacing it')
+  const failed = (message: string): ExecutionAnswer => {
     execution.status = 'internal_error'
     metrics.executions.inc({ language: language.name, status: 'internal_error' })
     return {
@@ -164,9 +155,34 @@ export async function runJob (
       status: 'internal_error',
       compile: null,
       run: null,
-      message: `the runner failed while running the job: ${(err as Error).message}`,
+      message,
       timing: { queueMs, runnerMs: 0, totalMs: sinceMs(started) }
     }
+  }
+
+  const handedOver = performance.now()
+  let result: JobResult
+  try {
+    await pool.fit(runner, containerMemoryBytes(config, limits))
+    const deadlineMs = runnerDeadlineMs(limits, language.compile !== undefined)
+    result = source.input && source.live
+      ? await runner.interactive(job, deadlineMs, source.live, source.input)
+      : await runner.execute(job, input.stdin, deadlineMs, source.live)
+  } catch (err) {
+    source.input?.close()
+    if (err instanceof EngineError) {
+      // The engine's fault, not the runner's: the runner did nothing and goes back as it was.
+      pool.giveBack(runner)
+      metrics.engineErrors.inc({ operation: err.operation })
+      log.warn({ err, runner: runner.id }, 'the engine failed an operation a job needed')
+      return failed(`the engine failed to prepare the runner: ${err.message}`)
+    }
+    // The runner died or hung mid-job, most likely by the program's doing: a result, not an HTTP error.
+    const failure = err instanceof RunnerError ? err : new RunnerError((err as Error).message, 'UNKNOWN', false, { cause: err })
+    metrics.upstreamErrors.inc({ code: failure.code })
+    pool.release(runner, failure.timedOut ? 'timed_out' : 'crashed')
+    log.warn({ err, runner: runner.id }, 'runner failed during a job; replacing it')
+    return failed(`the runner failed while running the job: ${failure.message}`)
   }
   pool.release(runner, result.clean ? 'clean' : 'unclean')
   if (!result.clean) log.warn({ runner: runner.id, problems: result.problems }, 'runner reported itself unclean; replacing it')

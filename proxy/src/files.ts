@@ -1,6 +1,7 @@
 import type { JobFile } from '../../runner/src/contract/job'
 import { commandsFor, type Language } from '../../runner/src/contract/languages'
 import { checkFileName, FileNameError } from '../../runner/src/contract/file-names'
+import { InvalidFieldError } from './errors'
 
 /** A file as a request sends it (ours and Piston's). */
 export interface SourceFile {
@@ -16,23 +17,17 @@ export interface PreparedFiles {
   files: JobFile[]
 }
 
-/** A request's files that cannot be written: `field` names the one at fault (files[1].name, say). */
-export class FilesError extends Error {
-  constructor (readonly field: string, readonly problem: string) {
-    super(`${field} ${problem}`)
-  }
-}
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 const HEX = /^(?:[0-9a-fA-F]{2})*$/
 
 function decoded (file: SourceFile, field: string): Buffer {
   if (file.encoding === 'base64') {
-    if (file.content.length % 4 !== 0 || !BASE64.test(file.content)) throw new FilesError(`${field}.content`, 'is not valid base64')
+    if (file.content.length % 4 !== 0 || !BASE64.test(file.content)) throw new InvalidFieldError(`${field}.content`, 'is not valid base64')
     return Buffer.from(file.content, 'base64')
   }
   if (file.encoding === 'hex') {
-    if (!HEX.test(file.content)) throw new FilesError(`${field}.content`, 'is not valid hex')
+    if (!HEX.test(file.content)) throw new InvalidFieldError(`${field}.content`, 'is not valid hex')
     return Buffer.from(file.content, 'hex')
   }
   return Buffer.from(file.content)
@@ -42,7 +37,7 @@ function decoded (file: SourceFile, field: string): Buffer {
  * Checks a request's files and splits them for the agent: the first is the entry point, its source
  * decoded to text; the others keep their bytes (sent as base64 unless they are utf8). Names must be
  * relative, without `..`, unique (the entry's default name included, for an unnamed entry); a file
- * without a name is `file<i>.code` as in Piston; the decoded total must fit in `maxBytes`.
+ * without a name is `file<i>.code` as in Piston; the decoded total must fit in `maxBytes`. A problem is an InvalidFieldError naming the file's field.
  */
 export function prepareFiles (files: SourceFile[], language: Language, maxBytes: number, field = 'files'): PreparedFiles {
   const names = new Set<string>()
@@ -67,19 +62,19 @@ export function prepareFiles (files: SourceFile[], language: Language, maxBytes:
     try {
       checkFileName(name!)
     } catch (err) {
-      if (err instanceof FileNameError) throw new FilesError(`${at}.name`, `is not allowed: ${err.message}`)
+      if (err instanceof FileNameError) throw new InvalidFieldError(`${at}.name`, `is not allowed: ${err.message}`)
       throw err
     }
-    if (names.has(name!)) throw new FilesError(`${at}.name`, `${JSON.stringify(name)} is the name of an earlier file`)
+    if (names.has(name!)) throw new InvalidFieldError(`${at}.name`, `${JSON.stringify(name)} is the name of an earlier file`)
     // A file cannot also be a directory on another file's path ("a" and "a/b.py").
     const parents = name!.split('/').slice(0, -1).map((_, i, segments) => segments.slice(0, i + 1).join('/'))
     const clash = parents.find((parent) => names.has(parent)) ?? (directories.has(name!) ? name : undefined)
     if (clash !== undefined) {
-      throw new FilesError(`${at}.name`, `${JSON.stringify(name)} needs ${JSON.stringify(clash)} as both a file and a directory`)
+      throw new InvalidFieldError(`${at}.name`, `${JSON.stringify(name)} needs ${JSON.stringify(clash)} as both a file and a directory`)
     }
     names.add(name!)
     for (const parent of parents) directories.add(parent)
   })
-  if (total > maxBytes) throw new FilesError(field, `hold ${total} bytes, over the limit of ${maxBytes}`)
+  if (total > maxBytes) throw new InvalidFieldError(field, `hold ${total} bytes, over the limit of ${maxBytes}`)
   return prepared
 }

@@ -1,9 +1,30 @@
 import { InputRelay } from '../../runner/src/contract/input-relay'
 import type { ControlMessage } from '../../runner/src/contract/interactive-protocol'
 
-/** What a client may send to an interactive program while it runs: the agent's control messages. */
-export type ProgramInput = ControlMessage
 export { SIGNAL_NAMES } from '../../runner/src/contract/interactive-protocol'
+
+interface Pausable {
+  pause: () => void
+  resume: () => void
+}
+
+/**
+ * One client (a WebSocket) whose input feeds several relays, one per interactive run on it: it is paused
+ * while any relay holds it paused, and resumes only once none does.
+ */
+export class SharedPause {
+  private holders = 0
+
+  constructor (private readonly client: Pausable) {}
+
+  /** A relay's own handle: InputRelay pauses and resumes it alternately, never twice in a row. */
+  handle (): Pausable {
+    return {
+      pause: () => { if (this.holders++ === 0) this.client.pause() },
+      resume: () => { if (--this.holders === 0) this.client.resume() }
+    }
+  }
+}
 
 /** The most one stdin message may carry, in bytes. */
 export const MAX_INPUT_MESSAGE_BYTES = 1 << 20
@@ -12,13 +33,13 @@ export const MAX_INPUT_MESSAGE_BYTES = 1 << 20
  * The input of one interactive job, from a client that can be paused (a WebSocket): its stdin first,
  * then the client's messages, held until a runner runs the job (Runner.interactive opens it).
  */
-export function interactiveInput (stdin: string, client: { pause: () => void, resume: () => void }): InputRelay {
+export function interactiveInput (stdin: string, client: Pausable): InputRelay {
   const relay = new InputRelay(client)
   if (stdin !== '') sendInput(relay, { type: 'stdin', data: stdin })
   return relay
 }
 
-export function sendInput (relay: InputRelay, message: ProgramInput): void {
+export function sendInput (relay: InputRelay, message: ControlMessage): void {
   relay.send([Buffer.from(JSON.stringify(message) + '\n')])
 }
 

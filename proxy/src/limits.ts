@@ -7,13 +7,11 @@ export interface RequestedLimits {
   run?: Partial<StageLimits>
 }
 
-export type EffectiveLimits = JobLimits
-
 /**
  * The limits a job runs under, each field on its own: the request's value, else the language's default,
  * else the pool's default; never over the pool's maximum (the request schema already refuses that).
  */
-export function effectiveLimits (config: Config, language: Language, requested: RequestedLimits = {}): EffectiveLimits {
+export function effectiveLimits (config: Config, language: Language, requested: RequestedLimits = {}): JobLimits {
   const stage = (name: StageName): StageLimits => {
     const limits = {} as StageLimits
     for (const field of LIMIT_NAMES) {
@@ -26,7 +24,7 @@ export function effectiveLimits (config: Config, language: Language, requested: 
 }
 
 /** How long the proxy waits for a runner's answer: every stage's own timeout plus room to clean up. */
-export function runnerDeadlineMs (limits: EffectiveLimits, hasCompile: boolean): number {
+export function runnerDeadlineMs (limits: JobLimits, hasCompile: boolean): number {
   return (hasCompile ? limits.compile.timeoutMs : 0) + limits.run.timeoutMs + 10000
 }
 
@@ -35,7 +33,7 @@ export function runnerDeadlineMs (limits: EffectiveLimits, hasCompile: boolean):
  * pages are charged to the container) and the agent's reserve. Past it the kernel kills the program,
  * whose OOM score is the highest; a peak over memoryBytes is reported as memory_limit either way.
  */
-export function containerMemoryBytes (config: Config, limits: Pick<EffectiveLimits, StageName>): number {
+export function containerMemoryBytes (config: Config, limits: Pick<JobLimits, StageName>): number {
   // Both stages count even for a language without a compile stage, so that a job with default limits
   // always fits the container as created and never costs an update.
   const job = Math.max(limits.compile.memoryBytes, limits.run.memoryBytes)

@@ -1,4 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import {
+  QueueFullError, QueueTimeoutError, ShuttingDownError, SubmissionQueueFullError, UserQueueFullError
+} from './errors'
 import type { StartFailureReason } from './pool/docker-provider'
 import type { RemovalReason } from './pool/provider'
 
@@ -25,6 +28,16 @@ export interface PoolObserver {
 
 export type RejectionReason = 'queue_full' | 'queue_timeout' | 'shutting_down' | 'user_cap' | 'submissions_full'
 const REJECTION_REASONS: RejectionReason[] = ['queue_full', 'queue_timeout', 'shutting_down', 'user_cap', 'submissions_full']
+
+/** The reason a refusal is counted under; undefined for an error that is not a refusal. */
+export function rejectionReason (err: unknown): RejectionReason | undefined {
+  if (err instanceof QueueFullError) return 'queue_full'
+  if (err instanceof QueueTimeoutError) return 'queue_timeout'
+  if (err instanceof ShuttingDownError) return 'shutting_down'
+  if (err instanceof UserQueueFullError) return 'user_cap'
+  if (err instanceof SubmissionQueueFullError) return 'submissions_full'
+  return undefined
+}
 
 /** What the submission queue exposes to metrics, read at scrape time. */
 export interface SubmissionReadings {
@@ -137,6 +150,13 @@ export class Metrics implements PoolObserver {
     registers: [this.registry]
   })
 
+  readonly engineErrors = new Counter({
+    name: `${PREFIX}engine_errors_total`,
+    help: 'Docker engine operations on a live runner that failed by the engine\'s fault (the runner was kept), by operation.',
+    labelNames: ['operation'] as const,
+    registers: [this.registry]
+  })
+
   constructor ({ defaultMetrics = true }: { defaultMetrics?: boolean } = {}) {
     const readings = () => this.pool
     new Gauge({
@@ -180,6 +200,7 @@ export class Metrics implements PoolObserver {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: PREFIX })
     // Known label values start at zero, so that rates and dashboards have a series before the first event.
     for (const reason of REJECTION_REASONS) this.rejected.inc({ reason }, 0)
+    this.engineErrors.inc({ operation: 'update' }, 0)
     for (const reason of REMOVAL_REASONS) this.runnerRemovals.inc({ reason }, 0)
     for (const reason of START_FAILURE_REASONS) this.runnerStartFailures.inc({ reason }, 0)
     for (const result of ['success', 'failure']) this.runnerStarts.inc({ result }, 0)

@@ -1,10 +1,11 @@
 import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
 import { buildApp } from './app'
-import { ConfigError, loadConfig } from './config'
+import { loadConfig } from './config'
+import { ConfigError, ImageMissingError } from './errors'
 import { parseEnvironment } from './environment'
 import { Metrics } from './metrics'
-import { DockerProvider, ImageMissingError } from './pool/docker-provider'
+import { DockerProvider } from './pool/docker-provider'
 import { RunnerPool } from './pool/runner-pool'
 
 async function main (): Promise<void> {

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws'
 import type { Config } from './config'
-import { InvalidFieldError, InvalidMessageError } from './errors'
+import { InvalidFieldError, InvalidJsonError, isClientError } from './errors'
 import type { Metrics } from './metrics'
 
 /**
@@ -41,15 +41,15 @@ function nestsDeeper (value: unknown, limit: number): boolean {
  * that passes can overflow the stack later (JSON.stringify of a deep array does; JSON.parse does not).
  */
 export function socketMessage (data: Buffer, isBinary: boolean): Record<string, unknown> {
-  if (isBinary) throw new InvalidMessageError('each message must be a JSON object as text, not binary')
+  if (isBinary) throw new InvalidJsonError('each message must be a JSON object as text, not binary')
   let message: unknown
   try {
     message = JSON.parse(data.toString('utf8'))
   } catch {
-    throw new InvalidMessageError('each message must be a JSON object as text')
+    throw new InvalidJsonError('each message must be a JSON object as text')
   }
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-    throw new InvalidMessageError('each message must be a JSON object as text')
+    throw new InvalidJsonError('each message must be a JSON object as text')
   }
   for (const [field, value] of Object.entries(message)) {
     if (nestsDeeper(value, MAX_MESSAGE_DEPTH - 1)) throw new InvalidFieldError(field, `nests deeper than ${MAX_MESSAGE_DEPTH} levels`)
@@ -78,7 +78,5 @@ export function described (value: unknown): string {
 
 /** A thrown error as a client may hear it: its own code and message for a 4xx of ours, else null (ours to log). */
 export function clientError (err: unknown): { code: string, message: string } | null {
-  const error = err as { code?: unknown, statusCode?: number, message?: string }
-  if (typeof error?.code !== 'string' || !error.code.startsWith('EXEC_ERR_') || (error.statusCode ?? 500) >= 500) return null
-  return { code: error.code, message: error.message ?? '' }
+  return isClientError(err) ? { code: err.code, message: err.message } : null
 }

@@ -12,6 +12,7 @@ import { decodeJob, JOB_CONTENT_TYPE } from './contract/job-wire'
 import { findLanguage, languages, type Language } from './contract/languages'
 import { LIMIT_NAMES } from './contract/limits'
 import { Launcher } from './launcher'
+import { liveEventLine, RESULT_LINE_PREFIX } from './contract/live-events'
 import { ndjsonLiveJob } from './live-job'
 import { streamSink, writeResult } from './result-writer'
 import type { Versions } from './versions'
@@ -163,7 +164,7 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
         // NDJSON (live-job.ts): the answer starts before the job ends.
         res.writeHead(200, { 'content-type': 'application/x-ndjson' })
         const result = await run(prepared, body.stdin, ndjsonLiveJob((line) => res.write(line)))
-        await writeResult(streamSink(res), result, interleaved, '"type":"result",', '\n')
+        await writeResult(streamSink(res), result, interleaved, RESULT_LINE_PREFIX, '\n')
         res.end()
         return
       }
@@ -174,7 +175,7 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
       res.end()
     } catch (err) {
       if (res.headersSent) {
-        res.end(JSON.stringify({ type: 'result', error: { code: 'RUNNER_ERR_INTERNAL', message: (err as Error).message } }) + '\n')
+        res.end(liveEventLine({ type: 'result', error: { code: 'RUNNER_ERR_INTERNAL', message: (err as Error).message } }))
       } else if (err instanceof RequestError) {
         send(res, err.statusCode, { error: { code: err.code, message: err.message } })
       } else {

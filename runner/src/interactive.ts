@@ -4,6 +4,7 @@ import type { JobOutcome, LiveJob } from './job'
 import { InputRelay } from './contract/input-relay'
 import { control, type Launcher } from './launcher'
 import { LineSplitter } from './contract/lines'
+import { liveEventLine, RESULT_LINE_PREFIX } from './contract/live-events'
 import { ndjsonLiveJob } from './live-job'
 import { streamSink, writeResult } from './result-writer'
 
@@ -41,16 +42,16 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
     let started = false
     let over = false
     const write = (line: string) => { if (!socket.destroyed && socket.writable) socket.write(line) }
-    const finish = (last: { result: JobOutcome, interleaved: boolean } | { error: object }) => {
+    const finish = (last: { result: JobOutcome, interleaved: boolean } | { error: { code: string, message: string } }) => {
       over = true
       relay.close()
       const writable = !socket.destroyed && socket.writable
       if ('error' in last) {
-        if (writable) socket.end(JSON.stringify({ type: 'result', ...last }) + '\n')
+        if (writable) socket.end(liveEventLine({ type: 'result', ...last }))
         resolve()
         return
       }
-      const written = writable ? writeResult(streamSink(socket), last.result, last.interleaved, '"type":"result",', '\n') : Promise.resolve()
+      const written = writable ? writeResult(streamSink(socket), last.result, last.interleaved, RESULT_LINE_PREFIX, '\n') : Promise.resolve()
       void written.then(() => {
         if (!socket.destroyed) socket.end()
         resolve()

@@ -66,6 +66,67 @@ describe('the engine goes away and comes back', () => {
   })
 })
 
+describe('the engine away while jobs run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'engine-link-'))
+  const link = new EngineLink(join(dir, 'docker.sock'))
+  // One runner: the next job can only go to it.
+  const { app, pool, metrics } = poolOver('e2e-engine-jobs', 1, (config) => {
+    config.docker.socketPath = link.path
+    config.docker.timeoutMs = 5000
+  })
+  let base = ''
+
+  beforeAll(async () => {
+    await link.up()
+    base = await app.listen({ port: 0, host: '127.0.0.1' })
+    await pool.start()
+    await waitFor('the runner', () => pool.ready === 1)
+  })
+  afterAll(async () => {
+    await link.up().catch(() => {})
+    await app.close()
+    await link.down()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const execute = (payload: object) => call(base, { url: '/api/v1/execute', payload: { language: 'python', ...payload } })
+  const removals = async () => {
+    const text = await metrics.registry.getSingleMetricAsString('codeexec_runner_removals_total')
+    return text.split('\n').filter((line) => line.startsWith('codeexec_runner_removals_total{')).reduce((sum, line) => sum + Number(line.split(' ')[1]), 0)
+  }
+
+  // Issue 14, defect 7: the healthy runner was removed as crashed, and the engine's failure counted as the runner's.
+  test("a job whose runner the engine cannot resize is an internal error; the runner was not at fault and stays", async () => {
+    const removedBefore = await removals()
+    await link.down()
+    const answer = await execute({ code: 'print("big")', limits: { run: { memoryBytes: 1024 * 1024 * 1024 } } })
+    expect(answer.statusCode).toBe(200)
+    expect(answer.json()).toMatchObject({ status: 'internal_error', message: expect.stringMatching(/^the engine failed to prepare the runner: docker update of runner/) })
+    expect(await metrics.registry.getSingleMetricAsString('codeexec_engine_errors_total')).toMatch(/^codeexec_engine_errors_total\{operation="update"\} 1$/m)
+    expect(await metrics.registry.getSingleMetricAsString('codeexec_upstream_errors_total')).not.toMatch(/^codeexec_upstream_errors_total\{/m)
+    await link.up()
+    expect((await execute({ code: 'print("fine")' })).json()).toMatchObject({ status: 'ok', run: { stdout: 'fine\n' } })
+    expect(await removals()).toBe(removedBefore)
+    expect(pool.ready).toBe(1)
+  })
+
+  // Issue 14, defect 6: deaths were known only from the engine's events; one while the stream was down
+  // left a dead runner in the pool, and the next job it got was an internal error.
+  test('a runner that dies while the engine\'s events cannot reach the proxy is never handed a job', async () => {
+    const containers = await containersOf('e2e-engine-jobs')
+    expect(containers).toHaveLength(1)
+    await link.down()
+    await sleep(300)
+    await docker.getContainer(containers[0]).kill()
+    await sleep(500)
+    const answer = execute({ code: 'print("on a live runner")' })
+    await sleep(2000)
+    await link.up()
+    expect((await answer).json()).toMatchObject({ status: 'ok', run: { stdout: 'on a live runner\n' } })
+    await waitFor('a runner again', () => pool.ready === 1, 60000)
+  })
+})
+
 describe('a runner told to stop', () => {
   const { app, pool } = poolOver('e2e-runner-stop', 1)
   afterAll(async () => { await app.close() })

@@ -19,11 +19,11 @@ let port = 3300 + Math.floor(Math.random() * 500)
 
 interface Proxy { child: ChildProcess, base: string, exited: Promise<number | null>, output: () => string }
 
-async function startProxy (): Promise<Proxy> {
+async function startProxy (config = configPath): Promise<Proxy> {
   port++
   let output = ''
   const child = spawn(process.execPath, [SERVER], {
-    env: { ...process.env, POOL_CONFIG: configPath, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    env: { ...process.env, POOL_CONFIG: config, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   child.stdout?.on('data', (chunk) => { output += chunk })
@@ -72,6 +72,29 @@ describe('proxy process lifecycle', () => {
     const answer = await inFlight
     expect(answer.json()).toMatchObject({ status: 'ok', run: { stdout: 'finished\n' } })
     expect({ code: await proxy.exited, output: proxy.output() }).toEqual({ code: 0, output: '' })
+    expect(await containersOf(POOL)).toEqual([])
+  })
+
+  // Issue 14, defect 1: the pool's provider stopped before it drained; a runner removed while requests
+  // waited had generic-pool create one, which the stopped provider refused at once, and again: a loop of
+  // microtasks at 100% CPU that never exited.
+  test('SIGTERM while a submission waits for the runner being made for it: the proxy exits', async () => {
+    // No runner at first: the submission's wait makes one, and SIGTERM comes while it starts. The pool's
+    // provider stops, the start fails, generic-pool asks for another for the waiting submission... (a
+    // runner a job has just taken down, with jobs waiting, led there too).
+    const empty = join(dir, 'empty.json')
+    writeFileSync(empty, JSON.stringify({ poolName: POOL, pool: { min: 0, max: 1 } }))
+    const proxy = await startProxy(empty)
+    // A submission, unlike an HTTP request, does not hold the server's close back: the pool closes while it waits.
+    const submitted = await call(proxy.base, { url: '/api/v1/submissions', payload: { language: 'python', code: 'print(1)', userId: 'u' } })
+    expect(submitted.statusCode).toBe(202)
+    proxy.child.kill('SIGTERM')
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<'still running'>((resolve) => { timer = setTimeout(() => resolve('still running'), 30000) })
+    const exit = await Promise.race([proxy.exited, late])
+    clearTimeout(timer)
+    if (exit === 'still running') proxy.child.kill('SIGKILL')
+    expect({ exit, output: proxy.output() }).toEqual({ exit: 0, output: '' })
     expect(await containersOf(POOL)).toEqual([])
   })
 

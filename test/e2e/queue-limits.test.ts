@@ -33,3 +33,28 @@ test('a full queue is a 429 and a wait that times out is a 503, both with Retry-
   await sleep(100)
   expect((await execute('print("after")')).json()).toMatchObject({ status: 'ok', run: { stdout: 'after\n' } })
 })
+
+// Issue 14, defect 3: a submission retried a full or timed-out pool queue every 250 ms, counting a refusal
+// each time, and went to the back of the queue each time.
+test('a submission waits for a runner past acquireTimeoutMs in its place, and no refusal is counted for it', async () => {
+  const refusals = async () => {
+    const text = (await call(base, { url: '/metrics' })).text
+    return [...text.matchAll(/^codeexec_requests_rejected_total\{reason="\w+"\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0)
+  }
+  const before = await refusals()
+  const busy = execute('import time\ntime.sleep(4)\nprint("busy")')
+  await waitFor('the runner to be taken', () => pool.borrowed === 1)
+  const submitted = await call(base, { method: 'POST', url: '/api/v1/submissions', payload: { language: 'python', code: 'print("patient")', userId: 'u' } })
+  expect(submitted.statusCode).toBe(202)
+  const { id } = submitted.json()
+  expect((await busy).json()).toMatchObject({ status: 'ok' })
+  let view: any
+  await waitFor('the submission done', async () => {
+    view = (await call(base, { url: `/api/v1/submissions/${id}` })).json()
+    return view.state === 'done'
+  })
+  expect(view.result).toMatchObject({ status: 'ok', run: { stdout: 'patient\n' } })
+  // It waited over twice acquireTimeoutMs, in one piece.
+  expect(view.result.timing.queueMs).toBeGreaterThan(2500)
+  expect(await refusals()).toBe(before)
+})

@@ -103,6 +103,42 @@ describe('submissions without API keys (single-tenant)', () => {
     await client.closed
   })
 
+  // Issue 14, defect 5: without keys a userId is anyone's to name, and naming one showed that user's output.
+  test("without keys a WebSocket hears only the submissions it made, not those of another socket or a POST naming its user", async () => {
+    const maker = await connect(base, 'userId=shared-name')
+    const snoop = await connect(base, 'userId=shared-name')
+    maker.socket.send(JSON.stringify({ type: 'submit', language: 'python', code: 'print("mine")' }))
+    const posted = await post(base, '/api/v1/submissions', { language: 'python', code: 'print("posted")', userId: 'shared-name' })
+    await waitFor('done', () => maker.messages.some((m) => m.type === 'done'))
+    await resultOf(base, posted.body.id)
+    await sleep(200)
+    const id = maker.messages.find((m) => m.type === 'submitted').id
+    expect(maker.messages.map((m) => m.type)).toEqual(['queued', 'submitted', 'running', 'stdout', 'done'])
+    expect(maker.messages.every((m) => m.id === id)).toBe(true)
+    expect(snoop.messages).toEqual([])
+    maker.socket.close()
+    snoop.socket.close()
+  })
+
+  // Issue 14, defect 2: an interactive submission's stdin past a megabyte paused the socket, and a refused
+  // submission never resumed it: the socket heard nothing more, for good.
+  test('a refused interactive submission with megabytes of stdin leaves the socket reading', async () => {
+    const client = await connect(base, 'userId=refused-interactive')
+    const stdin = 'x'.repeat(3 << 20)
+    client.socket.send(JSON.stringify({ type: 'submit', ref: 'bad', interactive: true, language: 'cobol', code: '', stdin }))
+    client.socket.send(JSON.stringify({ type: 'submit', ref: 'slow', language: 'python', code: 'import time\ntime.sleep(2)' }))
+    client.socket.send(JSON.stringify({ type: 'submit', ref: 'queued', language: 'python', code: 'print(1)' }))
+    client.socket.send(JSON.stringify({ type: 'submit', ref: 'capped', interactive: true, language: 'python', code: 'print(input())', stdin }))
+    client.socket.send(JSON.stringify({ type: 'submit', ref: 'after', language: 'nosuch', code: '' }))
+    await waitFor('every submit answered', () => ['bad', 'slow', 'queued', 'capped', 'after'].every((ref) => client.messages.some((m) => m.ref === ref)), 20000)
+    const answered = (ref: string) => client.messages.find((m) => m.ref === ref)
+    expect(answered('bad').error.code).toBe('EXEC_ERR_UNKNOWN_LANGUAGE')
+    expect(answered('capped').error.code).toBe('EXEC_ERR_USER_QUEUE_FULL')
+    expect(answered('after').error.code).toBe('EXEC_ERR_UNKNOWN_LANGUAGE')
+    await waitFor('both done', () => client.messages.filter((m) => m.type === 'done').length === 2)
+    client.socket.close()
+  })
+
   test('output arrives over the WebSocket line by line as the program prints it, before the program ends', async () => {
     const client = await connect(base, 'userId=streamer')
     const arrivals: Array<{ type: string, data?: string, at: number }> = []
@@ -177,7 +213,7 @@ describe('submission metrics', () => {
     const client = await connect(base, 'userId=metered')
     const first = await post(base, '/api/v1/submissions', { language: 'python', code: 'import time\ntime.sleep(1)', userId: 'metered' })
     expect((await post(base, '/api/v1/submissions', { language: 'python', code: '', userId: 'metered' })).statusCode).toBe(429)
-    await waitFor('running', () => client.messages.some((m) => m.type === 'running'))
+    await waitFor('running', async () => (await get(base, `/api/v1/submissions/${first.body.id}`)).body.state === 'running')
     expect(await value(/^codeexec_submissions\{state="running"\} (\d+)$/m)).toBe(1)
     expect(await value(/^codeexec_websocket_connections (\d+)$/m)).toBe(1)
     await resultOf(base, first.body.id)

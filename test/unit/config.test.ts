@@ -1,4 +1,5 @@
-import { ConfigError, parseConfig } from '../../proxy/src/config'
+import { parseConfig } from '../../proxy/src/config'
+import { ConfigError } from '../../proxy/src/errors'
 
 describe('pool config', () => {
   test('an empty object takes every default', () => {

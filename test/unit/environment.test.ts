@@ -13,7 +13,7 @@ describe('the proxy environment', () => {
 
   test('every bad variable is named at once, with what it got', () => {
     expect(() => parseEnvironment({ PORT: 'abc', SHUTDOWN_GRACE_MS: '-1', LOG_LEVEL: 'loud' })).toThrow(expect.objectContaining({
-      code: 'EXEC_ERR_CONFIG',
+      name: 'ConfigError',
       problems: [
         'PORT must be a whole number from 0 to 65535, got "abc"',
         'SHUTDOWN_GRACE_MS must be a whole number from 0 to 2147483647, got "-1"',

@@ -1,4 +1,11 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fieldPath, toPublicError, validationError } from '../../proxy/src/error-handler'
+import * as errors from '../../proxy/src/errors'
+import {
+  isClientError, QueueFullError, QueueTimeoutError, ShuttingDownError, SubmissionQueueFullError, UserQueueFullError
+} from '../../proxy/src/errors'
+import { rejectionReason } from '../../proxy/src/metrics'
 
 const context = { contentType: 'text/plain', bodyLimitBytes: 1024 }
 
@@ -33,5 +40,36 @@ describe('error mapping', () => {
   test('anything unexpected is a 500 with our code, never fastify internals', () => {
     const internal = toPublicError(Object.assign(new Error('boom'), { code: 'ECONNRESET' }), context)
     expect([internal.code, internal.statusCode]).toEqual(['EXEC_ERR_INTERNAL', 500])
+  })
+
+  // Issue 14, item 3: errors are ours by their class, never by what their code reads.
+  test('an error is ours by its class: a look-alike code is a 500, our classes pass, refusals map to their reasons', () => {
+    const lookalike = toPublicError(Object.assign(new Error('x'), { code: 'EXEC_ERR_QUEUE_FULL' }), context)
+    expect([lookalike.code, lookalike.statusCode]).toEqual(['EXEC_ERR_INTERNAL', 500])
+    const ours = new QueueFullError(3)
+    expect(toPublicError(ours, context)).toBe(ours)
+    expect(isClientError(ours)).toBe(true)
+    expect(isClientError(new ShuttingDownError())).toBe(false)
+    expect(isClientError(Object.assign(new Error('x'), { code: 'EXEC_ERR_FORBIDDEN', statusCode: 403 }))).toBe(false)
+    expect([new QueueFullError(1), new QueueTimeoutError(1), new ShuttingDownError(), new UserQueueFullError('"u"', 'x'), new SubmissionQueueFullError(1)]
+      .map(rejectionReason)).toEqual(['queue_full', 'queue_timeout', 'shutting_down', 'user_cap', 'submissions_full'])
+    expect(rejectionReason(Object.assign(new Error('x'), { code: 'EXEC_ERR_QUEUE_FULL' }))).toBeUndefined()
+  })
+
+  test("fastify's other refusals of a request are a 400 of ours", () => {
+    const badUrl = toPublicError(Object.assign(new Error("'/%' is not a valid url component"), { code: 'FST_ERR_BAD_URL', statusCode: 400 }), context)
+    expect([badUrl.code, badUrl.statusCode]).toEqual(['EXEC_ERR_BAD_REQUEST', 400])
+  })
+
+  test('every code an API can answer with is in the README\'s error table, with its status', () => {
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8')
+    let checked = 0
+    for (const ErrorClass of Object.values(errors)) {
+      if (typeof ErrorClass !== 'function' || !('prototype' in ErrorClass) || !(ErrorClass.prototype instanceof errors.ApiError)) continue
+      const { code, statusCode } = Object.create(ErrorClass.prototype).constructor('x', 'y') as { code: string, statusCode: number }
+      expect(readme).toContain(`| ${statusCode} | \`${code}\` |`)
+      checked++
+    }
+    expect(checked).toBe(21)
   })
 })

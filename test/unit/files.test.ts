@@ -1,5 +1,6 @@
 import { commandsFor, findLanguage } from '../../runner/src/contract/languages'
-import { FilesError, prepareFiles } from '../../proxy/src/files'
+import { InvalidFieldError } from '../../proxy/src/errors'
+import { prepareFiles } from '../../proxy/src/files'
 
 const python = findLanguage('python')!
 const ocaml = findLanguage('ocaml')!
@@ -26,7 +27,7 @@ describe('a request\'s files, checked and split for the agent', () => {
 
   test('the decoded total is capped', () => {
     expect(() => prepareFiles([{ name: 'a.py', content: 'x'.repeat(60) }, { name: 'b', content: 'y'.repeat(41) }], python, 100))
-      .toThrow(new FilesError('files', 'hold 101 bytes, over the limit of 100'))
+      .toThrow(new InvalidFieldError('files', 'hold 101 bytes, over the limit of 100'))
   })
 })
 

@@ -1,3 +1,4 @@
+import { SharedPause } from '../../proxy/src/interactive-input'
 import { InputRelay, type RelaySink } from '../../runner/src/contract/input-relay'
 
 function client () {
@@ -68,5 +69,45 @@ describe('InputRelay', () => {
     relay.close()
     relay.send([Buffer.from('late')])
     expect(out.written).toEqual(['kill'])
+  })
+
+  // Issue 14, defect 2: a full sink asked for a drain listener on every write that found it full.
+  test('one drain listener however many writes find the sink full', () => {
+    const relay = new InputRelay(client())
+    let listeners = 0
+    relay.open({ write: () => false, drained: () => { listeners++ } })
+    for (let i = 0; i < 100; i++) relay.send([Buffer.from('x')])
+    expect(listeners).toBe(1)
+  })
+})
+
+// Issue 14, defect 2: two interactive runs on one socket shared its pause but kept a flag each, so one
+// run's resume let the socket flood the other.
+describe('SharedPause', () => {
+  test('the socket stays paused while any relay holds it, and resumes once none does', () => {
+    const socket = client()
+    const shared = new SharedPause(socket)
+    const drains: Array<() => void> = []
+    const fullSink = (): RelaySink => ({ write: () => false, drained: (listener) => { drains.push(listener) } })
+    const first = new InputRelay(shared.handle())
+    const second = new InputRelay(shared.handle())
+    first.open(fullSink())
+    second.open(fullSink())
+    first.send([Buffer.from('a')])
+    second.send([Buffer.from('b')])
+    expect(socket.calls).toEqual(['pause'])
+    drains[0]()
+    expect(socket.calls).toEqual(['pause'])
+    drains[1]()
+    expect(socket.calls).toEqual(['pause', 'resume'])
+  })
+
+  test('a relay closed while holding the pause lets go of it', () => {
+    const socket = client()
+    const shared = new SharedPause(socket)
+    const relay = new InputRelay(shared.handle())
+    relay.send([Buffer.alloc(2 << 20)])
+    relay.close()
+    expect(socket.calls).toEqual(['pause', 'resume'])
   })
 })

@@ -16,6 +16,7 @@ describe('metrics', () => {
     const all = await scrape(metrics)
     expect([...all.keys()].sort()).toEqual([
       'codeexec_cpu_slots',
+      'codeexec_engine_errors_total',
       'codeexec_execution_duration_seconds',
       'codeexec_executions_total',
       'codeexec_interactive_seats',

@@ -1,5 +1,7 @@
 import type { ExecutionAnswer, ExecutionInput } from '../../proxy/src/execution'
-import { SubmissionQueue, SubmissionRejected, type SubmissionEvent } from '../../proxy/src/submissions/queue'
+import { ShuttingDownError, SubmissionQueueFullError, UserQueueFullError } from '../../proxy/src/errors'
+import { SubmissionQueue, type SubmissionEvent } from '../../proxy/src/submissions/queue'
+import { InputRelay } from '../../runner/src/contract/input-relay'
 import { findLanguage } from '../../runner/src/contract/languages'
 
 // The queue's own logic with a job runner that finishes when told to: caps, order, positions, retention.
@@ -28,7 +30,7 @@ describe('the submission queue', () => {
     const first = queue.submit('a', input('a1'))
     const second = queue.submit('a', input('a2'))
     const third = queue.submit('a', input('a3'))
-    expect(() => queue.submit('a', input('a4'))).toThrow(SubmissionRejected)
+    expect(() => queue.submit('a', input('a4'))).toThrow(UserQueueFullError)
     queue.submit('b', input('b1'))
     expect(running.map((job) => job.code)).toEqual(['a1', 'b1'])
     expect([second.position, third.position]).toEqual([1, 2])
@@ -52,7 +54,7 @@ describe('the submission queue', () => {
     const blocked = harness({ maxQueued: 1, maxRunningPerUser: 1, maxQueuedPerUser: 5 })
     blocked.queue.submit('a', input('1'))
     blocked.queue.submit('a', input('2'))
-    expect(() => blocked.queue.submit('b', input('3'))).toThrow(expect.objectContaining({ reason: 'submissions_full' }))
+    expect(() => blocked.queue.submit('b', input('3'))).toThrow(SubmissionQueueFullError)
   })
 
   test('a user sees only their own; finished ones are forgotten past the count', async () => {
@@ -74,6 +76,47 @@ describe('the submission queue', () => {
     const waiting = queue.submit('a', input('2'))
     queue.close()
     expect(await queue.get(waiting.id)).toMatchObject({ state: 'done', result: { status: 'internal_error', message: 'the service shut down before this submission ran' } })
-    expect(() => queue.submit('b', input('3'))).toThrow('the service is shutting down')
+    expect(() => queue.submit('b', input('3'))).toThrow(ShuttingDownError)
+  })
+
+  test('positions count the queued submissions ahead, of every user, as others start and finish', async () => {
+    const { queue, running, flush } = harness({ maxRunningPerUser: 1, maxQueuedPerUser: 5 })
+    const a1 = queue.submit('a', input('a1'))
+    const a2 = queue.submit('a', input('a2'))
+    const b1 = queue.submit('b', input('b1'))
+    const a3 = queue.submit('a', input('a3'))
+    // a1 and b1 are running: a2 is first in line, a3 second.
+    expect([a1.position, a2.position, b1.position, a3.position]).toEqual([1, 1, 2, 2])
+    expect(await queue.get(a2.id)).toEqual({ id: a2.id, state: 'queued', position: 1 })
+    expect(await queue.get(a3.id)).toEqual({ id: a3.id, state: 'queued', position: 2 })
+    running.shift()!.finish()
+    await flush()
+    expect(await queue.get(a2.id)).toEqual({ id: a2.id, state: 'running' })
+    expect(await queue.get(a3.id)).toEqual({ id: a3.id, state: 'queued', position: 1 })
+    expect(queue.queued).toBe(1)
+  })
+
+  test("a submission's watcher hears its events only; the user's subscribers hear them all", async () => {
+    const { queue, running, flush } = harness({ maxRunningPerUser: 2 })
+    const watched: SubmissionEvent[] = []
+    const everything: SubmissionEvent[] = []
+    queue.subscribe('a', (event) => everything.push(event))
+    const mine = queue.submit('a', input('1'), { watcher: (event) => watched.push(event) })
+    const other = queue.submit('a', input('2'))
+    running.splice(0).forEach((job) => job.finish())
+    await flush()
+    expect(watched.map((event) => [event.type, event.id])).toEqual([['queued', mine.id], ['running', mine.id], ['done', mine.id]])
+    expect(new Set(everything.map((event) => event.id))).toEqual(new Set([mine.id, other.id]))
+  })
+
+  test('a refused interactive submission lets go of its client: its relay is closed, the client resumed', () => {
+    const { queue } = harness({ maxRunningPerUser: 1, maxQueuedPerUser: 0 })
+    queue.submit('a', input('1'))
+    const calls: string[] = []
+    const relay = new InputRelay({ pause: () => calls.push('pause'), resume: () => calls.push('resume') })
+    relay.send([Buffer.alloc(2 << 20)])
+    expect(calls).toEqual(['pause'])
+    expect(() => queue.submit('a', input('2'), { relay })).toThrow(UserQueueFullError)
+    expect(calls).toEqual(['pause', 'resume'])
   })
 })

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path'
 import Docker from 'dockerode'
 import type { Config } from '../config'
+import { EngineError, ImageMissingError, RunnerError } from '../errors'
 import { containerMemoryBytes } from '../limits'
 import type { PoolObserver } from '../metrics'
 import type { RemovalReason, RunnerProvider } from './provider'
@@ -42,7 +43,7 @@ function isGone (err: unknown): boolean {
   return status === 404 || status === 409
 }
 
-/** The container spec of DESIGN.md: no network, read-only root, exec tmpfs scratch, few capabilities. */
+/** A runner's container: no network, read-only root, exec tmpfs scratch, few capabilities (README, The sandbox). */
 export function containerSpec (config: Config, name: string, socketDir: string, uid: number, memoryBytes: number): Docker.ContainerCreateOptions {
   const { runner, poolName } = config
   const gvisor = runner.runtime === 'runsc'
@@ -105,15 +106,6 @@ export function startFailureReason (err: unknown): StartFailureReason {
 
 class StartTimeoutError extends Error {}
 
-/** The runner image does not exist: the proxy cannot make runners until it is built. */
-export class ImageMissingError extends Error {
-  readonly code = 'EXEC_ERR_IMAGE_MISSING'
-  constructor (image: string) {
-    super(`the runner image ${image} does not exist: build it with "npm run setup" (or "bash scripts/build-image.sh"), ` +
-      'or set runner.image in pool.config.json')
-    this.name = 'ImageMissingError'
-  }
-}
 
 /** How long the engine has to tell its CPU count at start. */
 const ENGINE_INFO_TIMEOUT_MS = 5000
@@ -264,17 +256,32 @@ export class DockerProvider implements RunnerProvider {
   async setMemory (runner: Runner, memoryBytes: number): Promise<void> {
     // Under runsc every runner is as large as any job needs: nothing to change.
     if (this.config.runner.runtime === 'runsc' && memoryBytes <= runner.memoryBytes) return
-    if (!runner.containerId) throw new Error(`runner ${runner.id} has no container`)
-    await this.docker.getContainer(runner.containerId).update({ Memory: memoryBytes, MemorySwap: memoryBytes })
+    await this.update(runner, { Memory: memoryBytes, MemorySwap: memoryBytes })
     runner.memoryBytes = memoryBytes
   }
 
   async setCpuShares (runner: Runner, shares: number): Promise<void> {
     // This runsc has no `update`: its runners keep the weight they were made with.
     if (this.config.runner.runtime === 'runsc') return
-    if (!runner.containerId) throw new Error(`runner ${runner.id} has no container`)
-    await this.docker.getContainer(runner.containerId).update({ CpuShares: shares })
+    await this.update(runner, { CpuShares: shares })
     runner.cpuShares = shares
+  }
+
+  /**
+   * `docker update` of a runner's container. A container that is gone makes the runner dead (a
+   * RunnerError: it is replaced); any other failure is the engine's (an EngineError: the runner is fine).
+   */
+  private async update (runner: Runner, resources: Record<string, number>): Promise<void> {
+    if (!runner.containerId) throw new RunnerError(`runner ${runner.id} has no container`, 'CONTAINER_GONE', false)
+    try {
+      await this.docker.getContainer(runner.containerId).update(resources)
+    } catch (err) {
+      if (isGone(err)) {
+        runner.dead = true
+        throw new RunnerError(`runner ${runner.id}'s container is gone`, 'CONTAINER_GONE', false, { cause: err })
+      }
+      throw new EngineError('update', `docker update of runner ${runner.id} failed: ${(err as Error).message}`, { cause: err })
+    }
   }
 
   /**

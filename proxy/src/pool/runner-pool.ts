@@ -11,11 +11,19 @@ import { QueueFullError, QueueTimeoutError, ShuttingDownError } from '../errors'
 import type { Logger } from './docker-provider'
 import type { PoolObserver } from '../metrics'
 import type { JobOutcome, RemovalReason, RunnerProvider } from './provider'
-import type { Runner } from './runner'
+import { Runner } from './runner'
 import { Slots } from './slots'
 
 /** A job that runs to its end by itself, or an interactive session that waits on a person. */
 export type JobKind = 'batch' | 'interactive'
+
+export interface AcquireOptions {
+  /**
+   * Wait as long as it takes, keeping the place in the queue, and never be refused for a full queue:
+   * for submissions, whose own queue bounds them (a retry would count a refusal and lose the place).
+   */
+  patient?: boolean
+}
 
 /**
  * CPU weights (cpu-shares): an interactive session's runner weighs an eighth of a batch job's, so that
@@ -86,6 +94,10 @@ export class RunnerPool {
     this.batchPlaces = new Slots(Math.max(1, options.max - this.seats.capacity))
     const factory: Factory<Runner> = {
       create: async () => {
+        // At shutdown no runner is made: a request still waiting is given a stand-in, which acquire turns
+        // into ShuttingDownError. A create that failed instead would be retried by generic-pool at once
+        // for as long as requests wait: a loop of microtasks that never yields, and never exits.
+        if (this.closing) return new Runner('stand-in', '', { standIn: true })
         // Starting a runner burns CPU (the engine's, runc's, the agent's boot) on the cores the programs
         // run on: it takes a CPU slot like a job, or a container made per request would slow the wall
         // clocks of the programs running meanwhile (a node hello world measured 2.2 s of wall for 0.16 s
@@ -100,7 +112,8 @@ export class RunnerPool {
           if (slotted) this.cpuSlots.give()
         }
       },
-      destroy: (runner) => {
+      destroy: async (runner) => {
+        if (runner.standIn) return await runner.close()
         // Not marked by release: evicted after dying while idle, or cleared at shutdown.
         const reason = removalReasons.get(runner) ?? (this.closing ? 'shutdown' : 'crashed')
         this.observer?.runnerRemoved(reason)
@@ -112,7 +125,6 @@ export class RunnerPool {
       min: options.min,
       max: options.max,
       acquireTimeoutMillis: options.acquireTimeoutMs,
-      maxWaitingClients: options.maxWaitingRequests,
       // The most recently used idle runner first: its pages and connection are warm.
       fifo: false,
       testOnBorrow: true,
@@ -123,7 +135,11 @@ export class RunnerPool {
     // generic-pool's createPool takes no evictor; its Pool constructor does.
     this.pool = new PoolClass(DeadRunnerEvictor, Deque, PriorityQueue, factory, poolOptions)
     this.pool.on('factoryDestroyError', (err) => this.log.error({ err }, 'removing a runner failed'))
-    this.pool.on('factoryCreateError', (err) => this.log.error({ err }, 'creating a runner failed'))
+    this.pool.on('factoryCreateError', (err) => {
+      // A start cut short by shutdown is no failure.
+      if (this.closing) this.log.info({ err }, 'a runner start was cut short by shutdown')
+      else this.log.error({ err }, 'creating a runner failed')
+    })
   }
 
   /** Removes an earlier process's leftovers, then fills the pool to its minimum in parallel. */
@@ -137,23 +153,24 @@ export class RunnerPool {
    * A runner for a job: a batch job takes a place among the runners batch jobs may hold, a runner, then a
    * CPU slot; an interactive one a seat, then a runner. Each wait is up to acquireTimeoutMs.
    */
-  async acquire (kind: JobKind = 'batch'): Promise<Runner> {
+  async acquire (kind: JobKind = 'batch', { patient = false }: AcquireOptions = {}): Promise<Runner> {
     if (this.closing) throw new ShuttingDownError()
     const places = kind === 'batch' ? this.batchPlaces : this.seats
     const mustWait = places.taken >= places.capacity || places.waiting > 0 || this.pool.available === 0 ||
       (kind === 'batch' && (this.cpuSlots.taken >= this.cpuSlots.capacity || this.cpuSlots.waiting > 0))
-    if (mustWait && this.pending >= this.options.maxWaitingRequests) throw new QueueFullError(this.pending)
-    await places.take(this.options.acquireTimeoutMs)
+    if (!patient && mustWait && this.pending >= this.options.maxWaitingRequests) throw new QueueFullError(this.pending)
+    const waitMs = patient ? FOREVER_MS : this.options.acquireTimeoutMs
+    await places.take(waitMs)
     let runner: Runner
     try {
-      runner = await this.acquireRunner()
+      runner = await this.acquireRunner(patient)
     } catch (err) {
       places.give()
       throw err
     }
     if (kind === 'batch') {
       try {
-        await this.cpuSlots.take(this.options.acquireTimeoutMs)
+        await this.cpuSlots.take(waitMs)
       } catch (err) {
         places.give()
         void this.pool.release(runner)
@@ -176,15 +193,22 @@ export class RunnerPool {
     }
   }
 
-  private async acquireRunner (): Promise<Runner> {
-    try {
-      return await this.pool.acquire()
-    } catch (err) {
-      const message = (err as Error).message ?? ''
-      if ((err as Error).name === 'TimeoutError') throw new QueueTimeoutError(this.options.acquireTimeoutMs)
-      if (message.includes('max waitingClients')) throw new QueueFullError(this.pool.pending)
-      if (message.includes('draining') || this.closing) throw new ShuttingDownError()
-      throw err
+  /**
+   * A runner from generic-pool. Its place already bounds how many wait (acquire checks the queue's
+   * length), so generic-pool refuses only when it times out or drains at shutdown.
+   */
+  private async acquireRunner (patient: boolean): Promise<Runner> {
+    for (;;) {
+      try {
+        const runner = await this.pool.acquire()
+        if (!runner.standIn) return runner
+        void this.pool.release(runner)
+        throw new ShuttingDownError()
+      } catch (err) {
+        if (this.closing) throw new ShuttingDownError()
+        if (!(err instanceof Error) || err.name !== 'TimeoutError') throw err
+        if (!patient) throw new QueueTimeoutError(this.options.acquireTimeoutMs)
+      }
     }
   }
 

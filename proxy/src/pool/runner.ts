@@ -5,10 +5,9 @@ import type { InputRelay } from '../../../runner/src/contract/input-relay'
 import type { JobResult, JobStatus } from '../../../runner/src/contract/job'
 import { encodeJob, JOB_CONTENT_TYPE } from '../../../runner/src/contract/job-wire'
 import { LineSplitter } from '../../../runner/src/contract/lines'
+import type { LiveEvent, LiveResult } from '../../../runner/src/contract/live-events'
 import type { StageName } from '../../../runner/src/contract/limits'
-
-/** What a runner agent answers to POST /execute: the agent's own type. */
-export type RunnerResult = JobResult
+import { RunnerError } from '../errors'
 
 /** A piece of a streamed job's output, as the program wrote it. */
 export type OutputHandler = (stage: StageName, stream: 'stdout' | 'stderr', data: string) => void
@@ -27,12 +26,7 @@ export interface LiveHandlers {
   onExit?: (stage: StageName, exit: StageExit) => void
 }
 
-export class RunnerError extends Error {
-  constructor (message: string, readonly code: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'RunnerError'
-  }
-}
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 
 // Idle connections to runners live as long as the runners do.
 const KEEP_ALIVE_MS = 24 * 60 * 60 * 1000
@@ -52,12 +46,23 @@ export class Runner {
   /** Toolchain versions by language, as the agent reported them at start. */
   versions: Record<string, string> = {}
 
-  constructor (readonly id: string, readonly socketPath: string) {
+  /** Not a runner: what a request still waiting at shutdown is given instead of one (runner-pool.ts). */
+  readonly standIn: boolean
+
+  constructor (readonly id: string, readonly socketPath: string, { standIn = false } = {}) {
+    this.standIn = standIn
     this.client = new Client('http://runner', {
       socketPath,
       pipelining: 1,
       keepAliveTimeout: KEEP_ALIVE_MS,
       keepAliveMaxTimeout: KEEP_ALIVE_MS
+    })
+    // The agent never closes a connection itself (its keepAliveTimeout is 0), so the other side closing
+    // the kept-alive one means the agent is gone: known dead at once, even when the engine's event was
+    // missed (the events stream was down), and never handed a job. undici's own closes are "informational":
+    // an upgrade taking the socket, its idle timeout.
+    this.client.on('disconnect', (_origin, _targets, err) => {
+      if ((err as { code?: string }).code !== 'UND_ERR_INFO') this.dead = true
     })
   }
 
@@ -86,10 +91,9 @@ export class Runner {
    * Runs `job` (everything but stdin) with `stdin` on this runner. With `live`, the agent streams the
    * program's output as it is read (NDJSON, runner/src/live-job.ts) and each piece is handed on at once.
    */
-  async execute (job: object, stdin: string, timeoutMs: number, live?: LiveHandlers): Promise<RunnerResult> {
-    let response
+  async execute (job: object, stdin: string, timeoutMs: number, live?: LiveHandlers): Promise<JobResult> {
     try {
-      response = await this.client.request({
+      const response = await this.client.request({
         path: '/execute',
         method: 'POST',
         headers: { 'content-type': JOB_CONTENT_TYPE },
@@ -97,18 +101,15 @@ export class Runner {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs
       })
-    } catch (err) {
-      const code = (err as { code?: string }).code ?? 'UNKNOWN'
-      throw new RunnerError(`runner ${this.id} did not answer: ${(err as Error).message}`, code, { cause: err })
-    }
-    if (response.statusCode !== 200 || !live) {
-      const text = await response.body.text()
       if (response.statusCode !== 200) {
-        throw new RunnerError(`runner ${this.id} answered ${response.statusCode}: ${text.slice(0, 500)}`, `HTTP_${response.statusCode}`)
+        const text = await response.body.text()
+        throw new RunnerError(`runner ${this.id} answered ${response.statusCode}: ${text.slice(0, 500)}`, `HTTP_${response.statusCode}`, false)
       }
-      return JSON.parse(text) as RunnerResult
+      if (!live) return JSON.parse(await response.body.text()) as JobResult
+      return await this.readLive(response.body, live)
+    } catch (err) {
+      throw runnerFailure(this.id, err)
     }
-    return await this.readLive(response.body, live)
   }
 
   /**
@@ -116,7 +117,7 @@ export class Runner {
    * the program while it runs, over an upgraded connection, and `live` hears what it does. The whole job
    * must end within timeoutMs.
    */
-  async interactive (job: object, timeoutMs: number, live: LiveHandlers, input: InputRelay): Promise<RunnerResult> {
+  async interactive (job: object, timeoutMs: number, live: LiveHandlers, input: InputRelay): Promise<JobResult> {
     // One deadline for the whole job, the upgrade included.
     const deadline = new AbortController()
     let socket: Duplex | undefined
@@ -129,8 +130,9 @@ export class Runner {
     } catch (err) {
       clearTimeout(timer)
       input.close()
-      throw new RunnerError(`runner ${this.id} did not take an interactive job: ${(err as Error).message}`,
-        deadline.signal.aborted ? 'UND_ERR_HEADERS_TIMEOUT' : (err as { code?: string }).code ?? 'UNKNOWN', { cause: err })
+      const code = deadline.signal.aborted ? 'UND_ERR_HEADERS_TIMEOUT' : (err as { code?: string }).code ?? 'UNKNOWN'
+      const message = `runner ${this.id} did not take an interactive job: ${(err as Error).message}`
+      throw new RunnerError(message, code, TIMEOUT_CODES.has(code), { cause: err })
     }
     socket.on('error', () => {})
     try {
@@ -149,9 +151,9 @@ export class Runner {
       return await this.readLive(socket, live)
     } catch (err) {
       if (deadline.signal.aborted) {
-        throw new RunnerError(`runner ${this.id} did not end an interactive job within ${timeoutMs} ms`, 'UND_ERR_BODY_TIMEOUT', { cause: err })
+        throw new RunnerError(`runner ${this.id} did not end an interactive job within ${timeoutMs} ms`, 'UND_ERR_BODY_TIMEOUT', true, { cause: err })
       }
-      throw err
+      throw runnerFailure(this.id, err)
     } finally {
       clearTimeout(timer)
       input.close()
@@ -160,27 +162,34 @@ export class Runner {
   }
 
   /** Reads a live job's NDJSON, handing on each event, to its result. */
-  private async readLive (body: AsyncIterable<Buffer>, live: LiveHandlers): Promise<RunnerResult> {
-    let result: (RunnerResult & { type?: string, error?: { message: string } }) | undefined
+  private async readLive (body: AsyncIterable<Buffer>, live: LiveHandlers): Promise<JobResult> {
+    let result: LiveResult | undefined
     const line = (text: string) => {
-      const message = JSON.parse(text)
-      if (message.type === 'output') live.onOutput(message.stage, message.stream, message.data)
-      else if (message.type === 'stage') live.onStage?.(message.stage)
-      else if (message.type === 'exit') live.onExit?.(message.stage, { status: message.status, exitCode: message.exitCode, signal: message.signal })
-      else if (message.type === 'result') result = message
+      const event = JSON.parse(text) as LiveEvent
+      if (event.type === 'output') live.onOutput(event.stage, event.stream, event.data)
+      else if (event.type === 'stage') live.onStage?.(event.stage)
+      else if (event.type === 'exit') live.onExit?.(event.stage, { status: event.status, exitCode: event.exitCode, signal: event.signal })
+      else if (event.type === 'result') result = event
     }
     // The result's line can be tens of megabytes.
     const lines = new LineSplitter(line)
     for await (const chunk of body) lines.write(chunk)
     const last = lines.rest()
     if (last.trim() !== '') line(last)
-    if (!result) throw new RunnerError(`runner ${this.id} ended its stream without a result`, 'STREAM_CUT')
-    if (result.error) throw new RunnerError(`runner ${this.id} failed: ${result.error.message}`, 'HTTP_500')
+    if (!result) throw new RunnerError(`runner ${this.id} ended its stream without a result`, 'STREAM_CUT', false)
+    if ('error' in result) throw new RunnerError(`runner ${this.id} failed: ${result.error.message}`, 'HTTP_500', false)
     const { type: _type, ...rest } = result
-    return rest as RunnerResult
+    return rest
   }
 
   async close (): Promise<void> {
     await this.client.destroy().catch(() => {})
   }
+}
+
+/** Whatever failed a job on a runner (undici's errors, a cut stream, bad JSON) as a RunnerError. */
+function runnerFailure (id: string, err: unknown): RunnerError {
+  if (err instanceof RunnerError) return err
+  const code = (err as { code?: string }).code ?? 'UNKNOWN'
+  return new RunnerError(`runner ${id} failed: ${(err as Error).message}`, code, TIMEOUT_CODES.has(code), { cause: err })
 }

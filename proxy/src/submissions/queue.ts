@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { ExecutionAnswer, ExecutionInput } from '../execution'
 import type { InputRelay } from '../../../runner/src/contract/input-relay'
 import type { OutputHandler } from '../pool/runner'
+import { ShuttingDownError, SubmissionQueueFullError, UserQueueFullError } from '../errors'
 import { ResultStore } from './result-store'
 
 export type SubmissionState = 'queued' | 'running' | 'done'
@@ -53,13 +54,16 @@ interface Submission {
   input?: ExecutionInput
   /** An interactive submission's input while it runs. */
   relay?: InputRelay
+  /** Hears this submission's events besides its user's subscribers: the WebSocket that made it. */
+  watcher?: SubmissionListener
 }
 
-/** Why a submission was refused; each is a 429 with Retry-After. */
-export class SubmissionRejected extends Error {
-  constructor (readonly reason: 'user_cap' | 'submissions_full', message: string) {
-    super(message)
-  }
+export type SubmissionListener = (event: SubmissionEvent) => void
+
+/** How a submission is made besides its job: interactive with a relay, watched by its maker. */
+export interface SubmitOptions {
+  relay?: InputRelay
+  watcher?: SubmissionListener
 }
 
 /**
@@ -71,6 +75,8 @@ export type JobRunner = (input: ExecutionInput, onRunning: () => void, onOutput:
 export interface SubmissionObserver {
   started (waitSeconds: number): void
   finished (totalSeconds: number): void
+  /** A submission refused: the error it was refused with. */
+  refused (err: Error): void
 }
 
 /**
@@ -84,8 +90,9 @@ export class SubmissionQueue {
   private readonly waiting = new Map<string, Submission[]>()
   private readonly active = new Map<string, number>()
   private readonly finished: string[] = []
-  private readonly listeners = new Map<string, Set<(event: SubmissionEvent) => void>>()
-  private queuedCount = 0
+  private readonly listeners = new Map<string, Set<SubmissionListener>>()
+  /** The seq of every queued submission (not yet on a runner), ascending: a position is a binary search. */
+  private readonly queuedSeqs: number[] = []
   private runningCount = 0
   private seq = 0
   private closed = false
@@ -103,31 +110,42 @@ export class SubmissionQueue {
     this.sweeper.unref()
   }
 
-  /** Queues a job for `userId`, interactive with `relay`; throws SubmissionRejected when a cap is reached. */
-  submit (userId: string, input: ExecutionInput, relay?: InputRelay): SubmissionView {
-    if (this.closed) throw new SubmissionRejected('submissions_full', 'the service is shutting down')
+  /**
+   * Queues a job for `userId`, interactive with `relay`. Refused (a 429, or a 503 once closed) when a cap
+   * is reached; a refused relay is closed, so that its client is never left paused.
+   */
+  submit (userId: string, input: ExecutionInput, { relay, watcher }: SubmitOptions = {}): SubmissionView {
+    const refusal = this.refusal(userId)
+    if (refusal) {
+      relay?.close()
+      this.observer?.refused(refusal)
+      throw refusal
+    }
     const line = this.waiting.get(userId) ?? []
     const canStart = (this.active.get(userId) ?? 0) < this.limits.maxRunningPerUser
-    if (!canStart && line.length >= this.limits.maxQueuedPerUser) {
-      const held = `${this.limits.maxRunningPerUser} submissions running and ${line.length} queued`
-      throw new SubmissionRejected('user_cap', `user ${JSON.stringify(userId)} has ${held}, the most one user may; retry later`)
-    }
-    if (this.queuedCount >= this.limits.maxQueued) {
-      throw new SubmissionRejected('submissions_full', `${this.queuedCount} submissions are queued, the most the service takes; retry later`)
-    }
     const submission: Submission = {
-      id: randomBytes(16).toString('base64url'), userId, state: 'queued', seq: ++this.seq, submittedAt: performance.now(), input, relay
+      id: randomBytes(16).toString('base64url'), userId, state: 'queued', seq: ++this.seq, submittedAt: performance.now(), input, relay, watcher
     }
     this.submissions.set(submission.id, submission)
-    this.queuedCount++
+    this.queuedSeqs.push(submission.seq)
     const position = this.positionOf(submission)
-    this.emit(userId, { type: 'queued', id: submission.id, position })
+    this.emit(submission, { type: 'queued', id: submission.id, position })
     if (canStart) this.start(submission)
     else {
       line.push(submission)
       this.waiting.set(userId, line)
     }
     return { id: submission.id, state: 'queued', position }
+  }
+
+  private refusal (userId: string): Error | undefined {
+    if (this.closed) return new ShuttingDownError()
+    const waiting = this.waiting.get(userId)?.length ?? 0
+    if ((this.active.get(userId) ?? 0) >= this.limits.maxRunningPerUser && waiting >= this.limits.maxQueuedPerUser) {
+      return new UserQueueFullError(JSON.stringify(userId), `${this.limits.maxRunningPerUser} submissions running and ${waiting} queued`)
+    }
+    if (this.queuedSeqs.length >= this.limits.maxQueued) return new SubmissionQueueFullError(this.queuedSeqs.length)
+    return undefined
   }
 
   /** The submission as its user may see it; undefined when unknown, forgotten, or another user's. */
@@ -146,7 +164,7 @@ export class SubmissionQueue {
   }
 
   /** Every event of `userId`'s submissions from now on, until the returned function is called. */
-  subscribe (userId: string, listener: (event: SubmissionEvent) => void): () => void {
+  subscribe (userId: string, listener: SubmissionListener): () => void {
     const set = this.listeners.get(userId) ?? new Set()
     set.add(listener)
     this.listeners.set(userId, set)
@@ -156,7 +174,7 @@ export class SubmissionQueue {
     }
   }
 
-  get queued (): number { return this.queuedCount }
+  get queued (): number { return this.queuedSeqs.length }
   get running (): number { return this.runningCount }
 
   /** Takes no more submissions; those queued here end as internal errors, those on the pool finish. */
@@ -165,7 +183,7 @@ export class SubmissionQueue {
     clearInterval(this.sweeper)
     for (const line of this.waiting.values()) {
       for (const submission of line) {
-        this.queuedCount--
+        this.dequeue(submission)
         this.finish(submission, notRun(submission.input?.language.name ?? '', 'the service shut down before this submission ran'))
       }
     }
@@ -177,12 +195,27 @@ export class SubmissionQueue {
     this.results.close()
   }
 
+  /** 1 + how many queued submissions came before this queued one. */
   private positionOf (submission: Submission): number {
-    let ahead = 0
-    for (const other of this.submissions.values()) {
-      if (other.state === 'queued' && other.seq < submission.seq) ahead++
+    return this.seqIndex(submission.seq) + 1
+  }
+
+  /** Where `seq` is, or would go, in queuedSeqs. */
+  private seqIndex (seq: number): number {
+    let low = 0
+    let high = this.queuedSeqs.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (this.queuedSeqs[middle] < seq) low = middle + 1
+      else high = middle
     }
-    return ahead + 1
+    return low
+  }
+
+  /** The submission is no longer queued: on a runner, or finished without one. */
+  private dequeue (submission: Submission): void {
+    const index = this.seqIndex(submission.seq)
+    if (this.queuedSeqs[index] === submission.seq) this.queuedSeqs.splice(index, 1)
   }
 
   private start (submission: Submission): void {
@@ -194,17 +227,17 @@ export class SubmissionQueue {
     submission.relay = undefined
     const onRunning = () => {
       submission.state = 'running'
-      this.queuedCount--
+      this.dequeue(submission)
       this.runningCount++
       this.observer?.started((performance.now() - submission.submittedAt) / 1000)
-      this.emit(userId, { type: 'running', id: submission.id })
+      this.emit(submission, { type: 'running', id: submission.id })
     }
-    const onOutput: OutputHandler = (stage, stream, data) => this.emit(userId, { type: stream, id: submission.id, stage, data })
+    const onOutput: OutputHandler = (stage, stream, data) => this.emit(submission, { type: stream, id: submission.id, stage, data })
     this.run(input, onRunning, onOutput, relay).then(
       (answer) => answer ?? notRun(input.language.name, 'the submission did not run'),
       (err: Error) => notRun(input.language.name, `the submission could not run: ${err.message}`)
     ).then((answer) => {
-      if (submission.state === 'queued') this.queuedCount--
+      if (submission.state === 'queued') this.dequeue(submission)
       else this.runningCount--
       this.finish(submission, answer)
       const left = (this.active.get(userId) ?? 1) - 1
@@ -225,7 +258,8 @@ export class SubmissionQueue {
     this.finished.push(submission.id)
     while (this.finished.length > this.limits.maxFinished) this.forget(this.finished.shift()!)
     // Whoever listens now gets the result whole, wherever it is kept.
-    this.emit(submission.userId, { type: 'done', id: submission.id, result })
+    this.emit(submission, { type: 'done', id: submission.id, result })
+    submission.watcher = undefined
   }
 
   private forget (id: string): void {
@@ -242,7 +276,8 @@ export class SubmissionQueue {
     }
   }
 
-  private emit (userId: string, event: SubmissionEvent): void {
-    for (const listener of this.listeners.get(userId) ?? []) listener(event)
+  private emit (submission: Submission, event: SubmissionEvent): void {
+    submission.watcher?.(event)
+    for (const listener of this.listeners.get(submission.userId) ?? []) listener(event)
   }
 }

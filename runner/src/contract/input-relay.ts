@@ -20,6 +20,7 @@ export class InputRelay {
   private sink?: RelaySink
   private over = false
   private paused = false
+  private awaitingDrain = false
   private left = false
 
   constructor (private readonly client: { pause: () => void, resume: () => void }) {}
@@ -34,7 +35,13 @@ export class InputRelay {
     }
     if (!this.sink.write(parts)) {
       this.pause()
-      this.sink.drained(() => this.resume())
+      // One listener however many writes find the sink full (a client that is not paused yet sends on).
+      if (this.awaitingDrain) return
+      this.awaitingDrain = true
+      this.sink.drained(() => {
+        this.awaitingDrain = false
+        this.resume()
+      })
     }
   }
 
@@ -74,7 +81,6 @@ export class InputRelay {
     this.waiting = []
     this.resume()
   }
-
 
   private pause (): void {
     if (!this.paused) this.client.pause()

@@ -1,15 +1,14 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { Value } from '@sinclair/typebox/value'
 import type { WebSocket } from 'ws'
-import type { InputRelay } from '../../../runner/src/contract/input-relay'
-import { apiKeyOf, keysConfigured, userOf } from '../auth'
-import type { Config } from '../config'
-import { runJob, type ExecutionLog } from '../execution'
-import type { ExecutionPool } from '../execution-pool'
-import { abandonInput, interactiveInput, MAX_INPUT_MESSAGE_BYTES, sendInput, SIGNAL_NAMES } from '../interactive-input'
-import type { Metrics } from '../metrics'
-import { clientError, socketMessage, socketSender } from '../socket-messages'
-import { PistonExecute, pistonInput, type PistonExecuteBody } from './piston'
+import type { InputRelay } from '../../../../runner/src/contract/input-relay'
+import { apiKeyOf, keysConfigured, userOf } from '../../auth'
+import { executeJob, type ExecutionInput, type ExecutionLog } from '../../execution'
+import { abandonInput, interactiveInput, MAX_INPUT_MESSAGE_BYTES, sendInput, SIGNAL_NAMES } from '../../interactive-input'
+import { jobInput } from '../../job-input'
+import { servicesOf, type Services } from '../../services'
+import { clientError, socketMessage, socketSender } from '../../socket-messages'
+import { PistonExecute, pistonMessage, pistonRequest, type PistonExecuteBody } from './format'
 
 /** How long a client of /api/v2/connect has to send its init message, as Piston gives it. */
 export const PISTON_INIT_TIMEOUT_MS = 1000
@@ -32,8 +31,10 @@ const CLOSE = {
  * "data", "stream", "data"} and {"type": "exit", "stage", "code", "signal"} for each stage, and the socket
  * closes with 4999 once the job is over. A problem is {"type": "error", "message"} and a close with 4002.
  */
-export function pistonConnectRoute (app: FastifyInstance, config: Config, pool: ExecutionPool, metrics: Metrics): void {
-  app.get('/api/v2/connect', {
+export const pistonConnect: FastifyPluginAsync<Services> = async (app, options) => {
+  const services = servicesOf(options)
+  const { config, pool, metrics } = services
+  app.get('/connect', {
     websocket: true,
     preValidation: async (request: FastifyRequest<{ Querystring: Record<string, string> }>) => {
       if (keysConfigured(config)) userOf(config, apiKeyOf(request.headers, request.query), undefined)
@@ -52,17 +53,18 @@ export function pistonConnectRoute (app: FastifyInstance, config: Config, pool: 
     const init = (body: Record<string, unknown>) => {
       const problem = Value.Errors(PistonExecute, body).First()
       if (problem) return fail(`${problem.path.slice(1).replace(/\//g, '.') || 'body'} ${problem.message}`)
-      let input
+      let input: ExecutionInput
       try {
-        input = pistonInput(body as PistonExecuteBody, config, pool)
+        input = jobInput(pistonRequest(body as PistonExecuteBody, config), config, pool.versions)
       } catch (err) {
-        return fail((err as Error).message)
+        if (!clientError(err)) throw err
+        return fail(pistonMessage(err as Error, body as PistonExecuteBody, pool.versions))
       }
       const job = interactiveInput(input.stdin, socket)
       relay = job
       send({ type: 'runtime', language: input.language.name, version: pool.versions[input.language.name] ?? 'unknown' })
       const execution: ExecutionLog = { language: input.language.name }
-      runJob(input, { config, pool, metrics }, {
+      executeJob(input, services, {
         log: request.log,
         execution,
         gone: () => job.abandoned,

@@ -1,15 +1,19 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { Value } from '@sinclair/typebox/value'
 import type { WebSocket } from 'ws'
-import { apiKeyOf, userOf } from '../auth'
-import { fieldPath } from '../error-handler'
-import { ForbiddenError, InvalidFieldError } from '../errors'
-import { submissionBodySchema, type SubmissionBody } from '../schemas'
-import type { InputRelay } from '../../../runner/src/contract/input-relay'
-import { abandonInput, interactiveInput, MAX_INPUT_MESSAGE_BYTES, sendInput, SIGNAL_NAMES, type ProgramInput } from '../interactive-input'
-import { clientError, described, echoableRef, MAX_REF_LENGTH, socketMessage, socketSender } from '../socket-messages'
-import type { SubmissionEvent } from '../submissions/queue'
-import { submit, type SubmissionContext } from './submissions'
+import type { InputRelay } from '../../../../runner/src/contract/input-relay'
+import type { ControlMessage } from '../../../../runner/src/contract/interactive-protocol'
+import { apiKeyOf, keysConfigured, userOf } from '../../auth'
+import { fieldPath } from '../../error-handler'
+import { ForbiddenError, InvalidFieldError } from '../../errors'
+import {
+  abandonInput, interactiveInput, MAX_INPUT_MESSAGE_BYTES, sendInput, SharedPause, SIGNAL_NAMES
+} from '../../interactive-input'
+import { jobInput } from '../../job-input'
+import type { Services } from '../../services'
+import { clientError, described, echoableRef, MAX_REF_LENGTH, socketMessage, socketSender } from '../../socket-messages'
+import type { SubmissionEvent } from '../../submissions/queue'
+import { submissionBodySchema, type SubmissionBody } from './schemas'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,7 +22,7 @@ declare module 'fastify' {
 }
 
 /** A program input message as a client sends it over the socket, checked; throws naming the bad field. */
-function programInput (message: Record<string, unknown>): ProgramInput {
+function programInput (message: Record<string, unknown>): ControlMessage {
   const { type, data, signal } = message
   if (type === 'stdin') {
     if (typeof data !== 'string') throw new InvalidFieldError('data', 'must be a string')
@@ -37,19 +41,20 @@ function programInput (message: Record<string, unknown>): ProgramInput {
 }
 
 /**
- * GET /api/v1/ws: every event of the user's submissions (queued, running, stdout, stderr, done), in
- * order, and a way to submit: {"type": "submit", "ref"?, "interactive"?, ...the submission body}. An
+ * GET /api/v1/ws: submissions' events (queued, running, stdout, stderr, done), in order, and a way to
+ * submit: {"type": "submit", "ref"?, "interactive"?, ...the submission body}. With API keys a socket
+ * hears every submission of its key's user, however made; without, only those it made itself (a
+ * userId is anyone's to name, so it cannot be what guards another's output). An
  * interactive submission takes {"type": "stdin" | "eof" | "signal", "id", ...} from the socket that made
  * it while it runs. A client that stops reading is cut off once its unsent events pass
  * websocket.maxBufferedBytes (its submissions run on; GET reads their results); one that leaves costs
  * nothing: its submissions finish and are kept as any others, but its interactive ones are killed (or,
  * not yet started, never run).
  */
-export function websocketRoute (app: FastifyInstance, context: SubmissionContext): void {
-  const { config, metrics, submissions } = context
+export const v1Socket: FastifyPluginAsync<Services> = async (app, { config, pool, metrics, submissions }) => {
   const schema = submissionBodySchema(config)
 
-  app.get('/api/v1/ws', {
+  app.get('/ws', {
     websocket: true,
     // Refused before the upgrade, as a plain 4xx: no key, an unknown key, or (without keys) no user.
     preValidation: async (request: FastifyRequest<{ Querystring: Record<string, string> }>) => {
@@ -61,10 +66,14 @@ export function websocketRoute (app: FastifyInstance, context: SubmissionContext
     const send = socketSender(socket, config, metrics, 'too many unread events: read faster, or GET /api/v1/submissions/:id')
     // This socket's interactive submissions, until done.
     const relays = new Map<string, InputRelay>()
-    const unsubscribe = submissions.subscribe(userId, (event: SubmissionEvent) => {
+    // They all read from this socket: it stays paused while any of them holds input back.
+    const pause = new SharedPause(socket)
+    const hear = (event: SubmissionEvent) => {
       if (event.type === 'done') relays.delete(event.id)
       send(event)
-    })
+    }
+    const unsubscribe = keysConfigured(config) ? submissions.subscribe(userId, hear) : () => {}
+    const watcher = keysConfigured(config) ? undefined : hear
 
     const handle = (message: Record<string, unknown>, ref: string | number | undefined) => {
       const { type, ref: _ref, interactive, ...body } = message
@@ -81,12 +90,15 @@ export function websocketRoute (app: FastifyInstance, context: SubmissionContext
       if (interactive !== undefined && typeof interactive !== 'boolean') throw new InvalidFieldError('interactive', 'must be a boolean')
       const problem = Value.Errors(schema, body).First()
       if (problem) throw new InvalidFieldError(fieldPath(problem.path), problem.message)
-      if (body.userId !== undefined && body.userId !== userId) {
-        throw new ForbiddenError(`userId ${described(body.userId)} is not this connection's user`)
+      const { userId: named, ...request } = body as SubmissionBody
+      if (named !== undefined && named !== userId) {
+        throw new ForbiddenError(`userId ${described(named)} is not this connection's user`)
       }
-      // Its input comes from this socket: the socket is paused while input piles up ahead of the program.
-      const relay = interactive === true ? interactiveInput((body.stdin as string | undefined) ?? '', socket) : undefined
-      const view = submit(body as SubmissionBody, userId, context, relay)
+      const input = jobInput(request, config, pool.versions)
+      // Its input comes from this socket: the socket is paused while input piles up ahead of the program
+      // (a refused submission's relay is closed, and lets go of it).
+      const relay = interactive === true ? interactiveInput(input.stdin, pause.handle()) : undefined
+      const view = submissions.submit(userId, input, { relay, watcher })
       if (relay) relays.set(view.id, relay)
       send({ type: 'submitted', ...(ref !== undefined ? { ref } : {}), id: view.id, position: view.position })
     }

@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { MAX_USER_ID_LENGTH } from './auth'
-import type { Config } from './config'
-import { MAX_ARGS } from '../../runner/src/contract/args'
-import { LIMIT_NAMES, type StageLimits } from '../../runner/src/contract/limits'
+import { MAX_USER_ID_LENGTH } from '../../auth'
+import type { Config } from '../../config'
+import { MAX_ARGS } from '../../../../runner/src/contract/args'
+import { LIMIT_NAMES, type StageLimits } from '../../../../runner/src/contract/limits'
 
 const stageLimits = (max: StageLimits) => Type.Optional(Type.Object(
   Object.fromEntries(LIMIT_NAMES.map((name) => [name, Type.Optional(Type.Integer({ minimum: 1, maximum: max[name] }))])),
@@ -47,8 +47,6 @@ function executeBodyProperties (config: Config) {
 export type ExecuteBody = Static<ReturnType<typeof executeBodySchema>>
 export type SubmissionBody = Static<ReturnType<typeof submissionBodySchema>>
 
-
-
 const Stage = Type.Union([Type.Null(), Type.Object({
   stdout: Type.String(),
   stderr: Type.String(),
@@ -84,4 +82,11 @@ export const SubmissionResponse = Type.Object({
 
 export const ErrorResponse = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() })
+})
+
+export const Runtime = Type.Object({
+  language: Type.String(),
+  version: Type.String(),
+  aliases: Type.Array(Type.String()),
+  compiled: Type.Boolean()
 })

@@ -1,0 +1,12 @@
+import type { ExecutionServices } from './execution'
+import type { SubmissionQueue } from './submissions/queue'
+
+/** What every API plugin is registered with: the parts of the service it adapts its wire format to. */
+export interface Services extends ExecutionServices {
+  submissions: SubmissionQueue
+}
+
+/** The services alone, out of a plugin's options (which carry its prefix too: a nested plugin must not get it again). */
+export function servicesOf ({ config, pool, metrics, submissions }: Services): Services {
+  return { config, pool, metrics, submissions }
+}

@@ -1,0 +1,18 @@
+import { buildApp } from '../../proxy/src/app'
+import { parseConfig } from '../../proxy/src/config'
+import type { ExecutionPool } from '../../proxy/src/execution-pool'
+import { Metrics } from '../../proxy/src/metrics'
+
+// Issue 14, item 2: each API is a plugin registered with its prefix; a nested plugin must not get the prefix twice.
+test('every route of every API, once, under its prefix', async () => {
+  const pool = { versions: {}, close: async () => {} } as unknown as ExecutionPool
+  const app = buildApp({ config: parseConfig({}), pool, metrics: new Metrics({ defaultMetrics: false }) })
+  await app.ready()
+  const routes = app.printRoutes({ commonPrefix: false }).split('\n').map((line) => line.replace(/^[│├└─\s]+/, '')).filter(Boolean)
+  await app.close()
+  expect(routes).toEqual([
+    '/healthz (GET, HEAD)', '/readyz (GET, HEAD)', '/metrics (GET, HEAD)', '/docs (GET, HEAD)',
+    '/api/v1/execute (POST)', '/api/v1/runtimes (GET, HEAD)', '/api/v1/submissions (POST)', '/:id (GET, HEAD)', '/api/v1/ws (GET, HEAD)',
+    '/api/v2/runtimes (GET, HEAD)', '/api/v2/execute (POST)', '/api/v2/connect (GET, HEAD)'
+  ])
+})
