@@ -5,6 +5,7 @@ import { cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 import autocannon from 'autocannon'
 import Docker from 'dockerode'
+import { POOL_LABEL } from '../../proxy/src/pool/docker-provider'
 import { runFloor, type RunStats } from './floor'
 import { imageNodeRoot } from './image-binaries'
 import { containerMemoryBytes, startProxy } from './proxy-process'
@@ -117,7 +118,7 @@ async function loadRun (base: string, scenario: 'warm' | 'cold', workload: Workl
 
 async function idleMemoryPerRunner (poolName: string): Promise<{ meanMiB: number, maxMiB: number, runners: number }> {
   const docker = new Docker()
-  const containers = await docker.listContainers({ filters: { label: [`codeexec.pool=${poolName}`] } })
+  const containers = await docker.listContainers({ filters: { label: [`${POOL_LABEL}=${poolName}`] } })
   const bytes = containers.map((info) => containerMemoryBytes(info.Id)).filter((value): value is number => value !== null)
   const mean = bytes.reduce((sum, value) => sum + value, 0) / Math.max(1, bytes.length)
   return { meanMiB: round(mean / MiB), maxMiB: round(Math.max(...bytes) / MiB), runners: bytes.length }
