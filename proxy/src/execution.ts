@@ -6,7 +6,7 @@ import type { InputRelay } from '../../runner/src/contract/input-relay'
 import type { Config } from './config'
 import { ClientGoneError, EngineError, RunnerError } from './errors'
 import type { ExecutionPool } from './execution-pool'
-import { containerMemoryBytes, runnerDeadlineMs } from './limits'
+import { containerMemoryBytes, maxResultBytes, runnerDeadlineMs } from './limits'
 import { rejectionReason, type Metrics } from './metrics'
 import type { LiveHandlers } from './pool/runner'
 
@@ -165,9 +165,10 @@ export async function executeJob (
   try {
     await pool.fit(runner, containerMemoryBytes(config, limits))
     const deadlineMs = runnerDeadlineMs(limits, language.compile !== undefined)
+    const maxBytes = maxResultBytes(limits, input.interleaved === true)
     result = source.input && source.live
-      ? await runner.interactive(job, deadlineMs, source.live, source.input)
-      : await runner.execute(job, input.stdin, deadlineMs, source.live)
+      ? await runner.interactive(job, deadlineMs, maxBytes, source.live, source.input)
+      : await runner.execute(job, input.stdin, deadlineMs, maxBytes, source.live)
   } catch (err) {
     source.input?.close()
     if (err instanceof EngineError) {

@@ -8,20 +8,43 @@ interface Pausable {
   resume: () => void
 }
 
+/** How often a paused client is pinged, to learn whether it is still there. */
+export const PAUSED_PING_MS = 1000
+
 /**
  * One client (a WebSocket) whose input feeds several relays, one per interactive run on it: it is paused
- * while any relay holds it paused, and resumes only once none does.
+ * while any relay holds it paused, and resumes only once none does. A paused socket is not read, so a
+ * client that leaves meanwhile is not heard leaving (its FIN waits unread): it is pinged while paused,
+ * and the write that meets the closed peer's reset closes the socket, whose close abandons its runs.
  */
 export class SharedPause {
   private holders = 0
+  private pinger?: NodeJS.Timeout
 
-  constructor (private readonly client: Pausable) {}
+  constructor (private readonly client: Pausable & { ping?: () => void }) {}
 
   /** A relay's own handle: InputRelay pauses and resumes it alternately, never twice in a row. */
   handle (): Pausable {
     return {
-      pause: () => { if (this.holders++ === 0) this.client.pause() },
-      resume: () => { if (--this.holders === 0) this.client.resume() }
+      pause: () => {
+        if (this.holders++ > 0) return
+        this.client.pause()
+        if (this.client.ping) this.pinger = setInterval(() => this.ping(), PAUSED_PING_MS).unref()
+      },
+      resume: () => {
+        if (--this.holders > 0) return
+        clearInterval(this.pinger)
+        this.client.resume()
+      }
+    }
+  }
+
+  private ping (): void {
+    try {
+      this.client.ping!()
+    } catch {
+      // Not open any more: its close has been heard.
+      clearInterval(this.pinger)
     }
   }
 }

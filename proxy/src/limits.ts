@@ -40,3 +40,13 @@ export function containerMemoryBytes (config: Config, limits: Pick<JobLimits, St
   const { scratchBytes, tmpBytes, agentReserveBytes } = config.runner
   return job + scratchBytes + 2 * tmpBytes + agentReserveBytes
 }
+
+/**
+ * The most a runner's answer to a job may take, in bytes: each stage's stdout and stderr at their limit
+ * (and the interleaved `output`, when asked for), every byte escaped as JSON's worst (\u0000, six bytes),
+ * and room for the rest. The proxy reads no further: a runner cannot make it hold more.
+ */
+export function maxResultBytes (limits: JobLimits, interleaved: boolean): number {
+  const perStage = (stage: StageName) => limits[stage].outputBytes * 2 * (interleaved ? 2 : 1) * 6
+  return perStage('compile') + perStage('run') + 64 * 1024
+}

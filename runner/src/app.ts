@@ -5,7 +5,7 @@ import { parseStatBytes, type MemoryCgroup } from './cgroup'
 import { argsProblem } from './contract/args'
 import type { AgentConfig } from './config'
 import { INTERACTIVE_PROTOCOL } from './contract/interactive-protocol'
-import { interactiveJob } from './interactive'
+import { interactiveJob, type InteractiveJob } from './interactive'
 import type { JobRequest } from './contract/job'
 import { runJob, type LiveJob } from './job'
 import { decodeJob, JOB_CONTENT_TYPE } from './contract/job-wire'
@@ -124,6 +124,8 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
   const launcher = new Launcher(config.launcherPath, [...options, config.scratchRoot, ...config.wipeDirs])
   launcher.start()
   let busy = false
+  /** The interactive job running now. */
+  let interactive: InteractiveJob | undefined
   const runtimes = languages.map((language) => ({
     language: language.name,
     version: versions[language.name] ?? 'unknown',
@@ -189,6 +191,11 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
   const server = createServer((req, res) => {
     if (req.method === 'POST' && req.url === '/execute') {
       void execute(req, res)
+    } else if (req.method === 'POST' && req.url === '/kill') {
+      // The interactive job's client has gone: its program dies out of band, whatever input waits ahead of it.
+      req.resume()
+      interactive?.kill()
+      send(res, 200, { killed: interactive !== undefined })
     } else if (req.method === 'GET' && req.url === '/health') {
       send(res, 200, { status: 'ok', busy, runtimes })
     } else {
@@ -210,14 +217,19 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
     }
     busy = true
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: ${INTERACTIVE_PROTOCOL}\r\n\r\n`)
-    void interactiveJob(socket, head, {
+    const job = interactiveJob(socket, head, {
       launcher,
       bodyLimitBytes: config.bodyLimitBytes,
       run: (header, live) => {
         const prepared = prepare(header)
         return run(prepared, [], live).then((result) => ({ result, interleaved: prepared.job.interleaved === true }))
       }
-    }).finally(() => { busy = false })
+    })
+    interactive = job
+    void job.done.finally(() => {
+      busy = false
+      interactive = undefined
+    })
   })
   // The proxy keeps one connection per runner open for the runner's whole life.
   server.keepAliveTimeout = 0

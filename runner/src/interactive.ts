@@ -29,14 +29,27 @@ export interface InteractiveRun {
   bodyLimitBytes: number
 }
 
+export interface InteractiveJob {
+  /** Resolves once the job is over. */
+  done: Promise<void>
+  /** Kills the program out of band, at once or as soon as its run stage starts (POST /kill, or the client gone). */
+  kill: () => void
+}
+
 /**
  * One interactive job on an upgraded socket. In: the job's JSON line, then control messages. Out: the
  * NDJSON of a streamed job (live-job.ts) and its result, then the end of the socket. A client that goes
- * away mid-run has its program killed; the job still ends and cleans up as any other. Resolves once the
- * job is over.
+ * away mid-run has its program killed; the job still ends and cleans up as any other.
  */
-export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, bodyLimitBytes }: InteractiveRun): Promise<void> {
-  return new Promise((resolve) => {
+export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, bodyLimitBytes }: InteractiveRun): InteractiveJob {
+  // Set once the program is to die; `running`: its run stage runs now.
+  let killed = false
+  let running = false
+  const kill = () => {
+    killed = true
+    if (running) launcher.kill()
+  }
+  const done = new Promise<void>((resolve) => {
     // Held until the run stage starts: its program does not exist before.
     const relay = new InputRelay(socket)
     let started = false
@@ -64,10 +77,16 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
       const { onStage, onExit } = live
       live.onStage = (stage) => {
         onStage?.(stage)
-        if (stage === 'run') relay.open({ write: (lines) => launcher.control(lines), drained: (listener) => launcher.drained(listener) })
+        if (stage !== 'run') return
+        running = true
+        if (killed) launcher.kill()
+        relay.open({ write: (lines) => launcher.control(lines), drained: (listener) => launcher.drained(listener) })
       }
       live.onExit = (stage, report) => {
-        if (stage === 'run') relay.close()
+        if (stage === 'run') {
+          running = false
+          relay.close()
+        }
         onExit?.(stage, report)
       }
       // A bad job line throws at once: it is answered as a failed job, like any other failure.
@@ -93,7 +112,8 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
       lines.write(chunk)
       if (lines.pending > (started ? CONTROL_LINE_BYTES : bodyLimitBytes)) {
         // Nobody sends that: the program goes, and the socket with it.
-        relay.abandon(control.signal(constants.signals.SIGKILL))
+        relay.abandon([])
+        kill()
         socket.destroy()
       }
     }
@@ -108,10 +128,14 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
         socket.destroy()
         return
       }
-      if (!over) relay.abandon(control.signal(constants.signals.SIGKILL))
+      if (over) return
+      // Its input is of no use any more; the kill goes out of band, not behind it.
+      relay.abandon([])
+      kill()
     }
     socket.on('end', gone)
     socket.on('close', gone)
     if (head.length > 0) take(head)
   })
+  return { done, kill }
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import type { Writable } from 'node:stream'
 
 export interface LaunchRequest {
   argv: string[]
@@ -96,24 +97,43 @@ export class Launcher {
   private awaiting = { report: false, cleanup: false }
   /** Whether the current request is an interactive stage that still takes control lines. */
   private controlOpen = false
+  /** Stages (J requests) sent to this helper: the kill channel names a stage by its number. */
+  private stages = 0
 
   /** `args`: sandbox-exec's own, an option and the directories cleanup empties. */
   constructor (private readonly path: string, private readonly args: string[]) {}
 
   start (): void {
     if (this.child) return
-    const child = spawn(this.path, this.args, { stdio: ['pipe', 'pipe', 'inherit'] })
+    // fd 3: the kill channel, out of band (sandbox-exec.c).
+    const child = spawn(this.path, this.args, { stdio: ['pipe', 'pipe', 'inherit', 'pipe'] })
     this.child = child
     this.pending = Buffer.alloc(0)
+    this.stages = 0
+    const kills = child.stdio[3] as Writable
+    kills.on('error', () => {})
     child.stdout?.on('data', (chunk: Buffer) => this.onData(chunk))
     child.stdin?.on('error', () => {})
     child.on('error', () => this.onExit(child))
     child.on('exit', () => this.onExit(child))
   }
 
+  /** The helper's process id while it runs. */
+  get pid (): number | undefined { return this.child?.pid }
+
   run (request: LaunchRequest, callbacks: LaunchCallbacks): void {
     this.send(encodeLaunch(request), callbacks, { report: true, cleanup: request.cleanUp === true })
+    this.stages++
     this.controlOpen = request.interactive === true
+  }
+
+  /**
+   * Kills the stage running now, and every process of its uid, at once: out of band, never behind the
+   * input or control lines it has not taken yet. Nothing when no stage runs.
+   */
+  kill (): void {
+    if (!this.child || !this.awaiting.report) return
+    (this.child.stdio[3] as Writable).write(`k ${this.stages}\n`)
   }
 
   /**

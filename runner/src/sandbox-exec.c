@@ -36,6 +36,9 @@
 //     s signo\n: send a signal to the program's process group x\n: the agent sends nothing more
 //   C uid gid\n: clean up after the uid: kill all its processes, remove its System V IPC objects, empty
 //   every dir
+// On fd 3, when the agent opened it: kill lines, out of band. `k N\n` kills the Nth stage (J request) of
+// this launcher's life, at once, if it still runs: the program and every process of its uid. A kill that
+// comes in band (a control line) can wait behind megabytes of input the program never reads.
 // On stdout, frames of 1 tag byte, a 4-byte little-endian length, and the payload:
 //   'o' stdout bytes, 'e' stderr bytes, 'r' the stage's report:
 //   exit=N signal=N cpu_us=N maxrss_kb=N wall_us=N cpu_exceeded=0|1 memory_exceeded=0|1 exec_failed=0|1 truncated=stdout|stderr|none timed_out=0|1
@@ -924,255 +927,376 @@ static int apply_controls(pid_t child, int exited, int stdin_open, struct backlo
   return 1;
 }
 
-static void run(struct job *job, int signals, const sigset_t *original_mask) {
-  int in[2], out[2], err[2], exec_pipe[2];
-  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(exec_pipe, O_CLOEXEC)) {
-    const char *report = "exit=-1 signal=0 cpu_us=0 maxrss_kb=0 wall_us=0 cpu_exceeded=0 memory_exceeded=0 exec_failed=1 truncated=none";
-    frame('e', "sandbox-exec: pipe failed\n", 26);
-    frame('r', report, strlen(report));
-    return;
+// A stage that failed before its program could start: said on its stderr, with a report to match.
+static void report_not_started(const char *message) {
+  const char *report = "exit=-1 signal=0 cpu_us=0 maxrss_kb=0 wall_us=0 cpu_exceeded=0 memory_exceeded=0 exec_failed=1 truncated=none";
+  frame('e', message, strlen(message));
+  frame('r', report, strlen(report));
+}
+
+// The stage's four pipes; none is left open when one cannot be made.
+static int open_pipes(int pipes[4][2]) {
+  for (int i = 0; i < 4; i++) {
+    if (pipe2(pipes[i], O_CLOEXEC) == 0) continue;
+    while (--i >= 0) { close(pipes[i][0]); close(pipes[i][1]); }
+    return -1;
   }
-  long long started = now_us(CLOCK_MONOTONIC);
-  long long anon_base = job->memory_bytes > 0 ? stage_anon_bytes() : -1;
+  return 0;
+}
+
+// The agent's kill lines (fd 3), and which stage of the launcher's life runs now.
+static int kill_fd = -1;
+static long long stage_number = 0;
+static char kill_buffer[256];
+static size_t kill_used = 0;
+
+// Reads the kill lines that came; whether one of them names the stage running now. Lines for earlier
+// stages (sent as their stage ended) are dropped. The agent gone closes the channel.
+static int take_kills(void) {
+  int mine = 0;
+  for (;;) {
+    ssize_t got = read(kill_fd, kill_buffer + kill_used, sizeof kill_buffer - 1 - kill_used);
+    if (got == 0) { close(kill_fd); kill_fd = -1; break; }
+    if (got < 0) break;
+    kill_used += (size_t)got;
+    char *line = kill_buffer, *newline;
+    while ((newline = memchr(line, '\n', kill_used - (size_t)(line - kill_buffer)))) {
+      *newline = 0;
+      if (line[0] == 'k' && atoll(line + 1) == stage_number) mine = 1;
+      line = newline + 1;
+    }
+    kill_used -= (size_t)(line - kill_buffer);
+    memmove(kill_buffer, line, kill_used);
+    // A line longer than any kill: nobody sends that.
+    if (kill_used == sizeof kill_buffer - 1) kill_used = 0;
+  }
+  return mine;
+}
+
+// One stage as it runs: its program and pipes, what it has taken in and given out, what it has used,
+// and what became of it.
+struct stage {
+  struct job *job;
+  pid_t child;
+  // The launcher's ends: the program's stdin, stdout, stderr, and the pipe its exec failure comes back on.
+  int in, out, err, exec_fd;
+  int stdin_open, out_open, err_open, control_open, exited, status;
+  struct rusage usage;
+  long long started, exited_at, last_kill, next_sample;
+  // The request's stdin written so far; an interactive stage's later input, not yet taken.
+  size_t written;
+  struct backlog more;
+  int cpu_exceeded, memory_exceeded, killed_orphans, timed_out, killed;
+  // CPU time and resident size over all the stage's processes, as sampled; the CPU time of orphans reaped.
+  long long sampled_cpu_us, orphans_cpu_us, peak_bytes, anon_base;
+  int watching;
+  long long sizes[2];
+  const char *truncated;
+  int timer_armed;
+  timer_t timer;
+};
+
+// The program and everything else of its uid die: a limit was passed.
+static void kill_stage(struct stage *s) {
+  kill_program(s->child);
+  kill_uid(s->job->uid, s->job->gid);
+}
+
+// A POSIX timer on the program's CPU clock: SIGUSR1 (through the signalfd) once it has used its limit.
+static void arm_cpu_timer(struct stage *s) {
+  clockid_t cpu_clock;
+  if (s->job->cpu_ms <= 0 || clock_getcpuclockid(s->child, &cpu_clock) != 0) return;
+  struct sigevent event;
+  memset(&event, 0, sizeof event);
+  event.sigev_notify = SIGEV_SIGNAL;
+  event.sigev_signo = SIGUSR1;
+  if (timer_create(cpu_clock, &event, &s->timer) != 0) return;
+  struct itimerspec when;
+  memset(&when, 0, sizeof when);
+  when.it_value.tv_sec = s->job->cpu_ms / 1000;
+  when.it_value.tv_nsec = (s->job->cpu_ms % 1000) * 1000000L;
+  s->timer_armed = timer_settime(s->timer, 0, &when, NULL) == 0;
+  if (!s->timer_armed) timer_delete(s->timer);
+}
+
+// Forks the stage's program with its pipes; 0 once it runs, -1 (the stage reported) when it cannot start.
+static int start_stage(struct stage *s, struct job *job, const sigset_t *original_mask) {
+  memset(s, 0, sizeof *s);
+  s->job = job;
+  s->truncated = "none";
+  int pipes[4][2];
+  if (open_pipes(pipes) != 0) {
+    report_not_started("sandbox-exec: pipe failed\n");
+    return -1;
+  }
+  s->started = now_us(CLOCK_MONOTONIC);
+  s->anon_base = job->memory_bytes > 0 ? stage_anon_bytes() : -1;
   // In its own PID namespace the program is its first process: when it ends, the kernel kills the rest.
   // gVisor does not shield such a first process from its own signals as Linux does (abort() still aborts).
   pid_t child = stage_pid_namespace ? (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, 0) : fork();
-  if (child == 0) become_program(job, in[0], out[1], err[1], exec_pipe[1], original_mask);
+  if (child == 0) become_program(job, pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1], original_mask);
   if (child < 0) {
     char message[128];
-    int length = snprintf(message, sizeof message, "sandbox-exec: %s: %s\n", stage_pid_namespace ? "clone" : "fork", strerror(errno));
-    const char *report = "exit=-1 signal=0 cpu_us=0 maxrss_kb=0 wall_us=0 cpu_exceeded=0 memory_exceeded=0 exec_failed=1 truncated=none";
-    close(in[0]); close(in[1]); close(out[0]); close(out[1]); close(err[0]); close(err[1]); close(exec_pipe[0]); close(exec_pipe[1]);
-    frame('e', message, (size_t)length);
-    frame('r', report, strlen(report));
+    snprintf(message, sizeof message, "sandbox-exec: %s: %s\n", stage_pid_namespace ? "clone" : "fork", strerror(errno));
+    for (int i = 0; i < 4; i++) { close(pipes[i][0]); close(pipes[i][1]); }
+    report_not_started(message);
+    return -1;
+  }
+  s->child = child;
+  close(pipes[0][0]); close(pipes[1][1]); close(pipes[2][1]); close(pipes[3][1]);
+  s->in = pipes[0][1];
+  s->out = pipes[1][0];
+  s->err = pipes[2][0];
+  s->exec_fd = pipes[3][0];
+  fcntl(s->in, F_SETFL, O_NONBLOCK);
+  // A large stdin goes into the pipe in one write, and out of it in few reads, rather than 64 KiB a wake-up.
+  if (job->input_len > 65536) fcntl(s->in, F_SETPIPE_SZ, (int)(job->input_len < PIPE_BYTES ? job->input_len : PIPE_BYTES));
+  arm_cpu_timer(s);
+  s->more.eof = !job->interactive;
+  s->control_open = job->interactive != 0;
+  s->stdin_open = s->out_open = s->err_open = 1;
+  s->next_sample = s->started + SAMPLE_FIRST_MS * 1000LL;
+  s->watching = job->memory_bytes > 0 || job->cpu_ms > 0;
+  if (job->input_len == 0 && !job->interactive) { close(s->in); s->stdin_open = 0; }
+  return 0;
+}
+
+// Where each descriptor the stage waits on sits in the poll set; -1 when it is not waited on.
+struct waits { int out, err, in, control, kills; };
+
+static nfds_t poll_set(const struct stage *s, int signals, struct pollfd *fds, struct waits *w) {
+  nfds_t n = 0;
+  *w = (struct waits){ -1, -1, -1, -1, -1 };
+  fds[n].fd = signals; fds[n].events = POLLIN; n++;
+  if (s->out_open) { w->out = (int)n; fds[n].fd = s->out; fds[n].events = POLLIN; n++; }
+  if (s->err_open) { w->err = (int)n; fds[n].fd = s->err; fds[n].events = POLLIN; n++; }
+  int input_waiting = s->written < s->job->input_len || s->more.end > s->more.start;
+  if (s->stdin_open && (input_waiting || s->more.eof)) { w->in = (int)n; fds[n].fd = s->in; fds[n].events = POLLOUT; n++; }
+  // Control lines are read while the program runs, and no faster than it takes its input.
+  if (s->control_open && !s->exited && s->more.end - s->more.start < BACKLOG_BYTES) {
+    w->control = (int)n; fds[n].fd = STDIN_FILENO; fds[n].events = POLLIN; n++;
+  }
+  if (kill_fd >= 0 && !s->exited && !s->killed) { w->kills = (int)n; fds[n].fd = kill_fd; fds[n].events = POLLIN; n++; }
+  return n;
+}
+
+// After the program exited: whatever it left running and holding its pipes dies after a grace, and the
+// pipes are drained a while longer. How long to wait now; -1 once the drain is over.
+static int drain_wait_ms(struct stage *s) {
+  long long since = (now_us(CLOCK_MONOTONIC) - s->exited_at) / 1000;
+  if (!s->killed_orphans && since >= ORPHAN_GRACE_MS) {
+    kill_uid(s->job->uid, s->job->gid);
+    s->killed_orphans = 1;
+  }
+  if (since >= ORPHAN_GRACE_MS + DRAIN_MS) return -1;
+  return s->killed_orphans ? 10 : ORPHAN_GRACE_MS;
+}
+
+// Past the wall clock the program and everything it started die, again while they resist. How long to
+// wait now: until the next sample or the wall clock, whichever is first (-1: nothing to wait for).
+static int running_wait_ms(struct stage *s) {
+  int wait_ms = -1;
+  if (s->watching && !s->memory_exceeded && !s->cpu_exceeded) {
+    long long until = s->next_sample - now_us(CLOCK_MONOTONIC);
+    wait_ms = until <= 0 ? 0 : (int)((until + 999) / 1000);
+  }
+  if (s->job->wall_ms > 0) {
+    long long now = now_us(CLOCK_MONOTONIC);
+    long long left_us = s->started + s->job->wall_ms * 1000 - now;
+    if (left_us <= 0) {
+      if (!s->timed_out || now - s->last_kill >= WALL_KILL_REPEAT_MS * 1000LL) {
+        s->timed_out = 1;
+        s->last_kill = now;
+        kill_stage(s);
+      }
+      left_us = WALL_KILL_REPEAT_MS * 1000LL;
+    }
+    int left_ms = (int)((left_us + 999) / 1000);
+    if (wait_ms < 0 || wait_ms > left_ms) wait_ms = left_ms;
+  }
+  return wait_ms;
+}
+
+// The CPU timer's SIGUSR1: the program used its CPU time. (SIGCHLD only wakes the loop.)
+static void take_signals(struct stage *s, int signals) {
+  struct signalfd_siginfo info;
+  while (read(signals, &info, sizeof info) == (ssize_t)sizeof info) {
+    if (info.ssi_signo == SIGUSR1 && !s->exited && !s->cpu_exceeded) {
+      s->cpu_exceeded = 1;
+      kill(s->child, SIGKILL);
+    }
+  }
+}
+
+static void check_exited(struct stage *s) {
+  if (s->exited || wait4(s->child, &s->status, WNOHANG, &s->usage) != s->child) return;
+  s->exited = 1;
+  s->exited_at = now_us(CLOCK_MONOTONIC);
+  if (s->stdin_open) { close(s->in); s->stdin_open = 0; }
+}
+
+// Every process of the stage counts: children, their children, and what outlived its parent. Past the
+// CPU time or the memory, all of them die. A resident sum over the limit is checked against the
+// anonymous memory the stage added, so that pages a fork shares are not counted twice.
+static void sample_usage(struct stage *s) {
+  long long now = now_us(CLOCK_MONOTONIC);
+  if (s->exited || !s->watching || s->memory_exceeded || s->cpu_exceeded || now < s->next_sample) return;
+  long long since = (now - s->started) / 1000;
+  s->next_sample = now + (since < 100 ? SAMPLE_FIRST_MS : since < 1000 ? SAMPLE_THEN_MS : SAMPLE_LATER_MS) * 1000LL;
+  struct stage_sample sample;
+  if (sample_stage(s->job->uid, &sample) != 0) return;
+  if (sample.cpu_us + s->orphans_cpu_us > s->sampled_cpu_us) s->sampled_cpu_us = sample.cpu_us + s->orphans_cpu_us;
+  if (s->job->cpu_ms > 0 && s->sampled_cpu_us >= s->job->cpu_ms * 1000LL) {
+    s->cpu_exceeded = 1;
+    kill_stage(s);
+  }
+  long long resident = sample.resident_bytes;
+  if (s->job->memory_bytes > 0 && resident > s->job->memory_bytes) {
+    if (s->anon_base >= 0) {
+      long long anon = stage_anon_bytes();
+      long long used = anon - s->anon_base - s->sizes[0] - s->sizes[1];
+      if (anon >= 0 && used < resident) resident = used > 0 ? used : 0;
+    } else {
+      long long proportional = proportional_bytes(s->job->uid);
+      if (proportional >= 0 && proportional < resident) resident = proportional;
+    }
+  }
+  if (resident > s->peak_bytes) s->peak_bytes = resident;
+  if (s->job->memory_bytes > 0 && resident > s->job->memory_bytes && !s->cpu_exceeded) {
+    s->memory_exceeded = 1;
+    kill_stage(s);
+  }
+}
+
+// An interactive stage's control lines, as the agent writes them.
+static void read_controls(struct stage *s) {
+  if (in_start == in_end) in_start = in_end = 0;
+  if (in_end < sizeof in_buffer && fill_input() != 0 && s->control_open) {
+    // The agent is gone: the stage ends here.
+    s->control_open = 0;
+    kill_program(s->child);
+  }
+}
+
+// The request's stdin, then an interactive stage's later input, as fast as the program takes it.
+static void pump_stdin(struct stage *s) {
+  ssize_t w = 0;
+  if (s->written < s->job->input_len) {
+    w = write(s->in, s->job->input + s->written, s->job->input_len - s->written);
+    if (w > 0) s->written += (size_t)w;
+  } else if (s->more.end > s->more.start) {
+    w = write(s->in, s->more.data + s->more.start, s->more.end - s->more.start);
+    if (w > 0) s->more.start += (size_t)w;
+  }
+  int all_written = s->written == s->job->input_len && s->more.start == s->more.end;
+  if ((w < 0 && errno != EAGAIN && errno != EINTR) || (all_written && s->more.eof)) { close(s->in); s->stdin_open = 0; }
+}
+
+// One read of the program's stdout (0) or stderr (1), framed; past the output limit, what fits is kept,
+// the program and all it started are stopped, and the report says which stream.
+static void pump_output(struct stage *s, int stream, char *buffer, size_t size) {
+  int fd = stream == 0 ? s->out : s->err;
+  int *open_flag = stream == 0 ? &s->out_open : &s->err_open;
+  char tag = stream == 0 ? 'o' : 'e';
+  ssize_t got = read(fd, buffer, size);
+  if (got <= 0) {
+    if (got < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    close(fd);
+    *open_flag = 0;
     return;
   }
-  close(in[0]); close(out[1]); close(err[1]); close(exec_pipe[1]);
-  fcntl(in[1], F_SETFL, O_NONBLOCK);
-  // A large stdin goes into the pipe in one write, and out of it in few reads, rather than 64 KiB a wake-up.
-  if (job->input_len > 65536) fcntl(in[1], F_SETPIPE_SZ, (int)(job->input_len < PIPE_BYTES ? job->input_len : PIPE_BYTES));
-
-  clockid_t cpu_clock;
-  int timer_armed = 0;
-  timer_t timer;
-  if (job->cpu_ms > 0 && clock_getcpuclockid(child, &cpu_clock) == 0) {
-    struct sigevent event;
-    memset(&event, 0, sizeof event);
-    event.sigev_notify = SIGEV_SIGNAL;
-    event.sigev_signo = SIGUSR1;
-    if (timer_create(cpu_clock, &event, &timer) == 0) {
-      struct itimerspec when;
-      memset(&when, 0, sizeof when);
-      when.it_value.tv_sec = job->cpu_ms / 1000;
-      when.it_value.tv_nsec = (job->cpu_ms % 1000) * 1000000L;
-      timer_armed = timer_settime(timer, 0, &when, NULL) == 0;
-      if (!timer_armed) timer_delete(timer);
+  long long room = s->job->output_bytes - s->sizes[stream];
+  if (got > room) {
+    if (room > 0) { frame(tag, buffer, (size_t)room); s->sizes[stream] += room; }
+    if (strcmp(s->truncated, "none") == 0) {
+      s->truncated = stream == 0 ? "stdout" : "stderr";
+      kill_stage(s);
     }
+    return;
   }
+  frame(tag, buffer, (size_t)got);
+  s->sizes[stream] += got;
+  // A streamed job's output goes to the agent as it is read.
+  if (s->job->stream) flush_frames();
+}
 
-  size_t written = 0;
-  struct backlog more = { NULL, 0, 0, 0, !job->interactive };
-  int control_open = job->interactive != 0;
-  int stdin_open = 1, out_open = 1, err_open = 1, exited = 0, status = 0;
-  int cpu_exceeded = 0, memory_exceeded = 0, killed_orphans = 0, timed_out = 0;
-  long long last_kill = 0, next_sample = started + SAMPLE_FIRST_MS * 1000LL;
-  // The stage's CPU time and resident size over all its processes, as sampled; the CPU time of orphans
-  // the launcher reaped.
-  long long sampled_cpu_us = 0, orphans_cpu_us = 0;
-  int watching = job->memory_bytes > 0 || job->cpu_ms > 0;
-  long long sizes[2] = { 0, 0 }, peak_bytes = 0, exited_at = 0;
-  const char *truncated = "none";
-  struct rusage usage;
-  memset(&usage, 0, sizeof usage);
-  if (job->input_len == 0 && !job->interactive) { close(in[1]); stdin_open = 0; }
-  char buffer[65536];
-
-  while (!exited || out_open || err_open) {
-    // Some control lines may have come in the same read as the request, before the program existed.
-    if (control_open) control_open = apply_controls(child, exited, stdin_open, &more, job);
-    struct pollfd fds[5];
-    int n = 0, i_out = -1, i_err = -1, i_in = -1, i_control = -1;
-    fds[n].fd = signals; fds[n].events = POLLIN; n++;
-    if (out_open) { i_out = n; fds[n].fd = out[0]; fds[n].events = POLLIN; n++; }
-    if (err_open) { i_err = n; fds[n].fd = err[0]; fds[n].events = POLLIN; n++; }
-    int input_waiting = written < job->input_len || more.end > more.start;
-    if (stdin_open && (input_waiting || more.eof)) { i_in = n; fds[n].fd = in[1]; fds[n].events = POLLOUT; n++; }
-    // Control lines are read while the program runs, and no faster than it takes its input.
-    if (control_open && !exited && more.end - more.start < BACKLOG_BYTES) { i_control = n; fds[n].fd = STDIN_FILENO; fds[n].events = POLLIN; n++; }
-
-    int wait_ms;
-    if (exited) {
-      long long since = (now_us(CLOCK_MONOTONIC) - exited_at) / 1000;
-      if (!killed_orphans && since >= ORPHAN_GRACE_MS) {
-        // Something the program left running holds its pipes: it dies, as it would at cleanup.
-        kill_uid(job->uid, job->gid);
-        killed_orphans = 1;
-      }
-      if (since >= ORPHAN_GRACE_MS + DRAIN_MS) break;
-      wait_ms = killed_orphans ? 10 : ORPHAN_GRACE_MS;
-    } else {
-      wait_ms = -1;
-      if (watching && !memory_exceeded && !cpu_exceeded) {
-        long long until = next_sample - now_us(CLOCK_MONOTONIC);
-        wait_ms = until <= 0 ? 0 : (int)((until + 999) / 1000);
-      }
-      if (job->wall_ms > 0) {
-        long long now = now_us(CLOCK_MONOTONIC);
-        long long left_us = started + job->wall_ms * 1000 - now;
-        if (left_us <= 0) {
-          // Past the wall clock: the program and everything it started die, again while they resist.
-          if (!timed_out || now - last_kill >= WALL_KILL_REPEAT_MS * 1000LL) {
-            timed_out = 1;
-            last_kill = now;
-            kill_program(child);
-            kill_uid(job->uid, job->gid);
-          }
-          left_us = WALL_KILL_REPEAT_MS * 1000LL;
-        }
-        int left_ms = (int)((left_us + 999) / 1000);
-        if (wait_ms < 0 || wait_ms > left_ms) wait_ms = left_ms;
-      }
-    }
-    int ready = poll(fds, (nfds_t)n, wait_ms);
-    if (ready < 0 && errno != EINTR) break;
-
-    if (ready > 0 && (fds[0].revents & POLLIN)) {
-      struct signalfd_siginfo info;
-      while (read(signals, &info, sizeof info) == (ssize_t)sizeof info) {
-        if (info.ssi_signo == SIGUSR1 && !exited && !cpu_exceeded) {
-          cpu_exceeded = 1;
-          kill(child, SIGKILL);
-        }
-      }
-    }
-    if (!exited) {
-      pid_t done = wait4(child, &status, WNOHANG, &usage);
-      if (done == child) {
-        exited = 1;
-        exited_at = now_us(CLOCK_MONOTONIC);
-        if (stdin_open) { close(in[1]); stdin_open = 0; }
-      }
-    }
-    // At once, on the SIGCHLD that woke us: an orphan's zombie would count against the processes limit.
-    reap_orphans(exited ? 0 : child, &orphans_cpu_us);
-    long long now = now_us(CLOCK_MONOTONIC);
-    if (!exited && watching && !memory_exceeded && !cpu_exceeded && now >= next_sample) {
-      long long since = (now - started) / 1000;
-      next_sample = now + (since < 100 ? SAMPLE_FIRST_MS : since < 1000 ? SAMPLE_THEN_MS : SAMPLE_LATER_MS) * 1000LL;
-      struct stage_sample sample;
-      if (sample_stage(job->uid, &sample) == 0) {
-        // Every process of the stage counts: children, their children, and what outlived its parent.
-        if (sample.cpu_us + orphans_cpu_us > sampled_cpu_us) sampled_cpu_us = sample.cpu_us + orphans_cpu_us;
-        if (job->cpu_ms > 0 && sampled_cpu_us >= job->cpu_ms * 1000LL) {
-          cpu_exceeded = 1;
-          kill_program(child);
-          kill_uid(job->uid, job->gid);
-        }
-        long long resident = sample.resident_bytes;
-        if (job->memory_bytes > 0 && resident > job->memory_bytes) {
-          if (anon_base >= 0) {
-            long long anon = stage_anon_bytes();
-            long long used = anon - anon_base - sizes[0] - sizes[1];
-            if (anon >= 0 && used < resident) resident = used > 0 ? used : 0;
-          } else {
-            long long proportional = proportional_bytes(job->uid);
-            if (proportional >= 0 && proportional < resident) resident = proportional;
-          }
-        }
-        if (resident > peak_bytes) peak_bytes = resident;
-        if (job->memory_bytes > 0 && resident > job->memory_bytes && !cpu_exceeded) {
-          memory_exceeded = 1;
-          kill_program(child);
-          kill_uid(job->uid, job->gid);
-        }
-      }
-    }
-    if (i_control >= 0 && (fds[i_control].revents & (POLLIN | POLLHUP | POLLERR))) {
-      if (in_start == in_end) in_start = in_end = 0;
-      if (in_end < sizeof in_buffer && fill_input() != 0 && control_open) {
-        // The agent is gone: the stage ends here.
-        control_open = 0;
-        kill_program(child);
-      }
-    }
-    if (stdin_open && i_in >= 0 && (fds[i_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t w = 0;
-      if (written < job->input_len) {
-        w = write(in[1], job->input + written, job->input_len - written);
-        if (w > 0) written += (size_t)w;
-      } else if (more.end > more.start) {
-        w = write(in[1], more.data + more.start, more.end - more.start);
-        if (w > 0) more.start += (size_t)w;
-      }
-      int all_written = written == job->input_len && more.start == more.end;
-      if ((w < 0 && errno != EAGAIN && errno != EINTR) || (all_written && more.eof)) { close(in[1]); stdin_open = 0; }
-    }
-    int streams[2] = { i_out, i_err };
-    int *open_flags[2] = { &out_open, &err_open };
-    int pipes[2] = { out[0], err[0] };
-    for (int s = 0; s < 2; s++) {
-      if (streams[s] < 0 || !(fds[streams[s]].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t got = read(pipes[s], buffer, sizeof buffer);
-      if (got <= 0) {
-        if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-        close(pipes[s]);
-        *open_flags[s] = 0;
-        continue;
-      }
-      long long room = job->output_bytes - sizes[s];
-      if (got > room) {
-        // More than fits: keep what fits, stop the program and all it started, say which stream.
-        if (room > 0) { frame(s == 0 ? 'o' : 'e', buffer, (size_t)room); sizes[s] += room; }
-        if (strcmp(truncated, "none") == 0) {
-          truncated = s == 0 ? "stdout" : "stderr";
-          kill_program(child);
-          kill_uid(job->uid, job->gid);
-        }
-      } else {
-        frame(s == 0 ? 'o' : 'e', buffer, (size_t)got);
-        sizes[s] += got;
-        // A streamed job's output goes to the agent as it is read.
-        if (job->stream) flush_frames();
-      }
-    }
+// The program is over (or given up on): its descriptors closed, its report framed.
+static void finish_stage(struct stage *s) {
+  if (!s->exited) {
+    kill(s->child, SIGKILL);
+    wait4(s->child, &s->status, 0, &s->usage);
   }
-  if (!exited) {
-    kill(child, SIGKILL);
-    wait4(child, &status, 0, &usage);
-  }
-  reap_orphans(0, &orphans_cpu_us);
+  reap_orphans(0, &s->orphans_cpu_us);
   if (stage_pid_namespace) unmount_stage_proc();
-  if (out_open) close(out[0]);
-  if (err_open) close(err[0]);
-  if (stdin_open) close(in[1]);
-  free(more.data);
-  if (timer_armed) timer_delete(timer);
-  long long wall = (exited_at ? exited_at : now_us(CLOCK_MONOTONIC)) - started;
+  if (s->out_open) close(s->out);
+  if (s->err_open) close(s->err);
+  if (s->stdin_open) close(s->in);
+  free(s->more.data);
+  if (s->timer_armed) timer_delete(s->timer);
+  long long wall = (s->exited_at ? s->exited_at : now_us(CLOCK_MONOTONIC)) - s->started;
 
   int exec_errno = 0;
-  int exec_failed = read(exec_pipe[0], &exec_errno, sizeof exec_errno) == (ssize_t)sizeof exec_errno;
-  close(exec_pipe[0]);
+  int exec_failed = read(s->exec_fd, &exec_errno, sizeof exec_errno) == (ssize_t)sizeof exec_errno;
+  close(s->exec_fd);
   // The main process with the children it waited for, the orphans the launcher reaped; or the last
   // sample, where what is still alive (to be killed at cleanup) used more.
-  long long cpu_us = (long long)usage.ru_utime.tv_sec * 1000000LL + usage.ru_utime.tv_usec +
-                     (long long)usage.ru_stime.tv_sec * 1000000LL + usage.ru_stime.tv_usec + orphans_cpu_us;
-  if (sampled_cpu_us > cpu_us) cpu_us = sampled_cpu_us;
+  struct rusage *u = &s->usage;
+  long long cpu_us = (long long)u->ru_utime.tv_sec * 1000000LL + u->ru_utime.tv_usec +
+                     (long long)u->ru_stime.tv_sec * 1000000LL + u->ru_stime.tv_usec + s->orphans_cpu_us;
+  if (s->sampled_cpu_us > cpu_us) cpu_us = s->sampled_cpu_us;
   // SIGXCPU from the kernel's backstop is the CPU limit too.
-  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) cpu_exceeded = 1;
-  if (job->cpu_ms > 0 && cpu_us >= job->cpu_ms * 1000LL) cpu_exceeded = 1;
-  long long maxrss_kb = usage.ru_maxrss;
+  if (WIFSIGNALED(s->status) && WTERMSIG(s->status) == SIGXCPU) s->cpu_exceeded = 1;
+  if (s->job->cpu_ms > 0 && cpu_us >= s->job->cpu_ms * 1000LL) s->cpu_exceeded = 1;
+  long long maxrss_kb = u->ru_maxrss;
   // gVisor's peak resident size has the same thread stacks in it: past the limit, the watch's figure stands.
-  if (anon_base >= 0 && maxrss_kb * 1024 > job->memory_bytes) maxrss_kb = 0;
-  if (peak_bytes / 1024 > maxrss_kb) maxrss_kb = peak_bytes / 1024;
+  if (s->anon_base >= 0 && maxrss_kb * 1024 > s->job->memory_bytes) maxrss_kb = 0;
+  if (s->peak_bytes / 1024 > maxrss_kb) maxrss_kb = s->peak_bytes / 1024;
   char report[512];
   int length = snprintf(report, sizeof report,
     "exit=%d signal=%d cpu_us=%lld maxrss_kb=%lld wall_us=%lld cpu_exceeded=%d memory_exceeded=%d exec_failed=%d truncated=%s timed_out=%d",
-    WIFEXITED(status) ? WEXITSTATUS(status) : -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-    cpu_us, maxrss_kb, wall, cpu_exceeded, memory_exceeded, exec_failed, truncated, timed_out);
+    WIFEXITED(s->status) ? WEXITSTATUS(s->status) : -1, WIFSIGNALED(s->status) ? WTERMSIG(s->status) : 0,
+    cpu_us, maxrss_kb, wall, s->cpu_exceeded, s->memory_exceeded, exec_failed, s->truncated, s->timed_out);
   frame('r', report, (size_t)length);
 }
 
+// One stage, start to report: one poll waits on the program's pipes, the signals (SIGCHLD, the CPU
+// timer), the agent's control lines, and the next sample or the wall clock, whichever comes first.
+static void run(struct job *job, int signals, const sigset_t *original_mask) {
+  struct stage s;
+  stage_number++;
+  if (start_stage(&s, job, original_mask) != 0) return;
+  static char buffer[65536];
+  while (!s.exited || s.out_open || s.err_open) {
+    // Some control lines may have come in the same read as the request, before the program existed.
+    if (s.control_open) s.control_open = apply_controls(s.child, s.exited, s.stdin_open, &s.more, job);
+    struct pollfd fds[6];
+    struct waits w;
+    nfds_t n = poll_set(&s, signals, fds, &w);
+    int wait_ms = s.exited ? drain_wait_ms(&s) : running_wait_ms(&s);
+    if (s.exited && wait_ms < 0) break;
+    int ready = poll(fds, n, wait_ms);
+    if (ready < 0 && errno != EINTR) break;
+    if (ready > 0 && (fds[0].revents & POLLIN)) take_signals(&s, signals);
+    check_exited(&s);
+    // At once, on the SIGCHLD that woke us: an orphan's zombie would count against the processes limit.
+    reap_orphans(s.exited ? 0 : s.child, &s.orphans_cpu_us);
+    sample_usage(&s);
+    if (w.control >= 0 && (fds[w.control].revents & (POLLIN | POLLHUP | POLLERR))) read_controls(&s);
+    if (w.kills >= 0 && (fds[w.kills].revents & (POLLIN | POLLHUP | POLLERR)) && take_kills()) {
+      s.killed = 1;
+      kill_stage(&s);
+    }
+    if (s.stdin_open && w.in >= 0 && (fds[w.in].revents & (POLLOUT | POLLERR | POLLHUP))) pump_stdin(&s);
+    if (w.out >= 0 && (fds[w.out].revents & (POLLIN | POLLHUP | POLLERR))) pump_output(&s, 0, buffer, sizeof buffer);
+    if (w.err >= 0 && (fds[w.err].revents & (POLLIN | POLLHUP | POLLERR))) pump_output(&s, 1, buffer, sizeof buffer);
+  }
+  finish_stage(&s);
+}
+
 int main(int argc, char **argv) {
+  // The agent's kill channel, where it opened one: fd 3, looked at before anything else opens a descriptor
+  // (a program never sees it: become_program puts its exec pipe there).
+  if (fcntl(3, F_GETFD) >= 0 && fcntl(3, F_SETFD, FD_CLOEXEC) == 0 && fcntl(3, F_SETFL, O_NONBLOCK) == 0) kill_fd = 3;
   int first_dir = 1;
   for (; first_dir < argc && strncmp(argv[first_dir], "--", 2) == 0; first_dir++) {
     if (strcmp(argv[first_dir], "--ipc=all") == 0) ipc_all = 1;

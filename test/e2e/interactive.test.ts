@@ -97,6 +97,29 @@ describe('interactive runs', () => {
     await waitFor('the pool full again', () => pool.available === 2)
   })
 
+  // Issue 14, defect 8: the kill went in band, behind the stdin the program never read, and the launcher
+  // reads no control line past a megabyte of backlog: the program died only at its wall clock.
+  test('a client that floods a program that reads nothing, then leaves: the program is killed at once, not at its wall clock', async () => {
+    const client = await open(`${ws}/api/v1/ws?userId=flooder`)
+    const id = await submitInteractive(client, { language: 'python', code: 'import time\nprint("up", flush=True)\ntime.sleep(60)', limits: { run: { timeoutMs: 15000 } } })
+    await client.next((m) => m.type === 'stdout')
+    const chunk = 'x'.repeat(512 * 1024)
+    for (let i = 0; i < 16; i++) client.send({ type: 'stdin', id, data: chunk })
+    const left = performance.now()
+    client.socket.terminate()
+    let view: any
+    await waitFor('the submission done', async () => {
+      view = (await call(base, { url: `/api/v1/submissions/${id}` })).json()
+      return view.state === 'done'
+    }, 20000)
+    const doneAfterMs = performance.now() - left
+    expect(view.result).toMatchObject({ status: 'runtime_error', run: { signal: 'SIGKILL', stdout: 'up\n' } })
+    // Its wall clock was 15 s.
+    expect(view.result.run.wallMs).toBeLessThan(8000)
+    expect(doneAfterMs).toBeLessThan(8000)
+    await waitFor('the pool full again', () => pool.available === 2)
+  })
+
   test('over Piston\'s /api/v2/connect: runtime, each stage with its exit, stdin echoed as it is sent, then 4999', async () => {
     const client = await open(`${ws}/api/v2/connect`)
     const code = '#include <stdio.h>\nint main(void){char s[64]; for (int i = 0; i < 2 && fgets(s, sizeof s, stdin); i++) { printf("got %s", s); fflush(stdout); } return 4;}'

@@ -81,7 +81,7 @@ describe('a recycled runner keeps nothing of its last job', () => {
   test('a second job sent to a busy runner is refused and its first job is unharmed', async () => {
     const runner = await pool.acquire()
     try {
-      const first = runner.execute({ language: 'python', code: 'import time\ntime.sleep(1)\nprint("first")' }, '', 30000)
+      const first = runner.execute({ language: 'python', code: 'import time\ntime.sleep(1)\nprint("first")' }, '', 30000, 1 << 20)
       await new Promise((resolve) => setTimeout(resolve, 300))
       // A second connection to the same agent, as a second proxy would open.
       const { Client } = await import('undici')

@@ -1,3 +1,4 @@
+import { request } from 'undici'
 import { interactive, processesOf, startHostAgent, type HostAgent } from '../helpers/agent'
 
 jest.setTimeout(30000)
@@ -53,6 +54,21 @@ describe('runner agent: an interactive job', () => {
     const result = await killed.result
     expect(result).toMatchObject({ status: 'runtime_error', run: { stdout: 'ready\n', signal: 'SIGTERM' }, clean: true })
     expect(result.run.wallMs).toBeLessThan(10000)
+  })
+
+  // Issue 14, defect 8: POST /kill kills the interactive job's program at once, however much input waits ahead.
+  test('POST /kill kills a program flooded with input it never reads, at once', async () => {
+    const session = await interactive(host.url, { language: 'bash', code: 'echo up; sleep 30', limits: { run: { timeoutMs: 20000 } } })
+    await session.waitFor((line) => line.type === 'output' && line.data === 'up\n')
+    for (let i = 0; i < 16; i++) session.send({ type: 'stdin', data: 'x'.repeat(512 * 1024) })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const killed = await request(`${host.url}/kill`, { method: 'POST' })
+    expect(await killed.body.json()).toEqual({ killed: true })
+    const result = await session.result
+    expect(result).toMatchObject({ status: 'runtime_error', run: { stdout: 'up\n', signal: 'SIGKILL' }, clean: true })
+    expect(result.run.wallMs).toBeLessThan(10000)
+    // With no interactive job running, it kills nothing.
+    expect(await (await request(`${host.url}/kill`, { method: 'POST' })).body.json()).toEqual({ killed: false })
   })
 
   test('the wall clock still holds: a program waiting for input that never comes times out', async () => {

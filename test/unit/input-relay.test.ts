@@ -1,4 +1,4 @@
-import { SharedPause } from '../../proxy/src/interactive-input'
+import { PAUSED_PING_MS, SharedPause } from '../../proxy/src/interactive-input'
 import { InputRelay, type RelaySink } from '../../runner/src/contract/input-relay'
 
 function client () {
@@ -71,6 +71,22 @@ describe('InputRelay', () => {
     expect(out.written).toEqual(['kill'])
   })
 
+  // Issue 14, defect 8: the kill goes out of band, told by the relay when its client leaves.
+  test('whenAbandoned hears the client leave, at once if it has left, and never once the relay is closed', () => {
+    const heard: string[] = []
+    const relay = new InputRelay(client())
+    relay.whenAbandoned(() => heard.push('first'))
+    relay.abandon([])
+    const late = new InputRelay(client())
+    late.abandon([])
+    late.whenAbandoned(() => heard.push('late'))
+    const closed = new InputRelay(client())
+    closed.whenAbandoned(() => heard.push('closed'))
+    closed.close()
+    closed.abandon([])
+    expect(heard).toEqual(['first', 'late'])
+  })
+
   // Issue 14, defect 2: a full sink asked for a drain listener on every write that found it full.
   test('one drain listener however many writes find the sink full', () => {
     const relay = new InputRelay(client())
@@ -100,6 +116,24 @@ describe('SharedPause', () => {
     expect(socket.calls).toEqual(['pause'])
     drains[1]()
     expect(socket.calls).toEqual(['pause', 'resume'])
+  })
+
+  // Issue 14, defect 8: a paused socket is not read, so its client's leaving went unheard.
+  test('a paused client is pinged, to hear it leave; not once it is resumed', () => {
+    jest.useFakeTimers()
+    try {
+      let pings = 0
+      const shared = new SharedPause({ ...client(), ping: () => { pings++ } })
+      const handle = shared.handle()
+      handle.pause()
+      jest.advanceTimersByTime(PAUSED_PING_MS * 3)
+      expect(pings).toBe(3)
+      handle.resume()
+      jest.advanceTimersByTime(PAUSED_PING_MS * 3)
+      expect(pings).toBe(3)
+    } finally {
+      jest.useRealTimers()
+    }
   })
 
   test('a relay closed while holding the pause lets go of it', () => {

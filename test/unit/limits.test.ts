@@ -1,5 +1,5 @@
 import { parseConfig } from '../../proxy/src/config'
-import { containerMemoryBytes, effectiveLimits, runnerDeadlineMs } from '../../proxy/src/limits'
+import { containerMemoryBytes, effectiveLimits, maxResultBytes, runnerDeadlineMs } from '../../proxy/src/limits'
 import { findLanguage } from '../../runner/src/contract/languages'
 
 const MiB = 1024 * 1024
@@ -48,5 +48,14 @@ describe('effective limits', () => {
     // A smaller run limit needs no change of the container: the peak decides the verdict.
     const smallRun = effectiveLimits(config, findLanguage('python')!, { run: { memoryBytes: 32 * MiB } })
     expect(containerMemoryBytes(config, smallRun)).toBe(containerMemoryBytes(config, defaults))
+  })
+})
+
+// Issue 14, defect 9: the proxy reads a runner's answer no further than its job's limits allow.
+describe('the most a runner may answer', () => {
+  const limits = (outputBytes: number) => ({ compile: { outputBytes }, run: { outputBytes } }) as unknown as Parameters<typeof maxResultBytes>[0]
+  test('both streams of both stages at their limit, escaped at worst, the interleaved output doubling it', () => {
+    expect(maxResultBytes(limits(1024), false)).toBe(2 * 1024 * 2 * 6 + 64 * 1024)
+    expect(maxResultBytes(limits(1024), true)).toBe(2 * 1024 * 4 * 6 + 64 * 1024)
   })
 })

@@ -27,6 +27,7 @@ export interface LiveHandlers {
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+const KILL_TIMEOUT_MS = 5000
 
 // Idle connections to runners live as long as the runners do.
 const KEEP_ALIVE_MS = 24 * 60 * 60 * 1000
@@ -91,7 +92,7 @@ export class Runner {
    * Runs `job` (everything but stdin) with `stdin` on this runner. With `live`, the agent streams the
    * program's output as it is read (NDJSON, runner/src/live-job.ts) and each piece is handed on at once.
    */
-  async execute (job: object, stdin: string, timeoutMs: number, live?: LiveHandlers): Promise<JobResult> {
+  async execute (job: object, stdin: string, timeoutMs: number, maxResultBytes: number, live?: LiveHandlers): Promise<JobResult> {
     try {
       const response = await this.client.request({
         path: '/execute',
@@ -105,8 +106,8 @@ export class Runner {
         const text = await response.body.text()
         throw new RunnerError(`runner ${this.id} answered ${response.statusCode}: ${text.slice(0, 500)}`, `HTTP_${response.statusCode}`, false)
       }
-      if (!live) return JSON.parse(await response.body.text()) as JobResult
-      return await this.readLive(response.body, live)
+      if (!live) return JSON.parse(await this.readCapped(response.body, maxResultBytes)) as JobResult
+      return await this.readLive(response.body, live, maxResultBytes)
     } catch (err) {
       throw runnerFailure(this.id, err)
     }
@@ -117,7 +118,7 @@ export class Runner {
    * the program while it runs, over an upgraded connection, and `live` hears what it does. The whole job
    * must end within timeoutMs.
    */
-  async interactive (job: object, timeoutMs: number, live: LiveHandlers, input: InputRelay): Promise<JobResult> {
+  async interactive (job: object, timeoutMs: number, maxResultBytes: number, live: LiveHandlers, input: InputRelay): Promise<JobResult> {
     // One deadline for the whole job, the upgrade included.
     const deadline = new AbortController()
     let socket: Duplex | undefined
@@ -148,7 +149,10 @@ export class Runner {
           else setImmediate(listener)
         }
       })
-      return await this.readLive(socket, live)
+      // The client gone: the program dies out of band, on a connection of its own, not behind the input
+      // that fills this one (a program that reads nothing would otherwise live to its wall clock).
+      input.whenAbandoned(() => { void this.killInteractive() })
+      return await this.readLive(socket, live, maxResultBytes)
     } catch (err) {
       if (deadline.signal.aborted) {
         throw new RunnerError(`runner ${this.id} did not end an interactive job within ${timeoutMs} ms`, 'UND_ERR_BODY_TIMEOUT', true, { cause: err })
@@ -161,8 +165,35 @@ export class Runner {
     }
   }
 
-  /** Reads a live job's NDJSON, handing on each event, to its result. */
-  private async readLive (body: AsyncIterable<Buffer>, live: LiveHandlers): Promise<JobResult> {
+  /** POST /kill: the agent kills its interactive job's program; a failure changes nothing (the wall clock still holds). */
+  private async killInteractive (): Promise<void> {
+    try {
+      const { body } = await this.client.request({ path: '/kill', method: 'POST', headersTimeout: KILL_TIMEOUT_MS, bodyTimeout: KILL_TIMEOUT_MS })
+      await body.dump()
+    } catch {}
+  }
+
+  /** A whole answer as text, read no further than `maxBytes`: a runner cannot make the proxy hold more. */
+  private async readCapped (body: AsyncIterable<Buffer> & { destroy: () => void }, maxBytes: number): Promise<string> {
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const chunk of body) {
+      size += chunk.length
+      if (size > maxBytes) {
+        body.destroy()
+        throw this.tooLarge(maxBytes)
+      }
+      chunks.push(chunk)
+    }
+    return Buffer.concat(chunks, size).toString('utf8')
+  }
+
+  private tooLarge (maxBytes: number): RunnerError {
+    return new RunnerError(`runner ${this.id} answered more than the ${maxBytes} bytes its job's limits allow`, 'RESULT_TOO_LARGE', false)
+  }
+
+  /** Reads a live job's NDJSON, handing on each event, to its result; no line may pass `maxLineBytes`. */
+  private async readLive (body: AsyncIterable<Buffer>, live: LiveHandlers, maxLineBytes: number): Promise<JobResult> {
     let result: LiveResult | undefined
     const line = (text: string) => {
       const event = JSON.parse(text) as LiveEvent
@@ -173,7 +204,10 @@ export class Runner {
     }
     // The result's line can be tens of megabytes.
     const lines = new LineSplitter(line)
-    for await (const chunk of body) lines.write(chunk)
+    for await (const chunk of body) {
+      lines.write(chunk)
+      if (lines.pending > maxLineBytes) throw this.tooLarge(maxLineBytes)
+    }
     const last = lines.rest()
     if (last.trim() !== '') line(last)
     if (!result) throw new RunnerError(`runner ${this.id} ended its stream without a result`, 'STREAM_CUT', false)

@@ -22,6 +22,7 @@ export class InputRelay {
   private paused = false
   private awaitingDrain = false
   private left = false
+  private onLeave?: () => void
 
   constructor (private readonly client: { pause: () => void, resume: () => void }) {}
 
@@ -63,6 +64,7 @@ export class InputRelay {
   abandon (last: Buffer[]): void {
     if (this.over || this.left) return
     this.left = true
+    this.onLeave?.()
     if (this.sink) {
       this.send(last)
       return
@@ -72,12 +74,23 @@ export class InputRelay {
     this.resume()
   }
 
+  /**
+   * Calls `listener` when the client goes (at once if it has), while the relay is not closed: for a kill
+   * out of band, which no input waiting ahead of it can hold back.
+   */
+  whenAbandoned (listener: () => void): void {
+    if (this.over) return
+    if (this.left) listener()
+    else this.onLeave = listener
+  }
+
   /** Whether the client has gone (`abandon`). */
   get abandoned (): boolean { return this.left }
 
   /** The program is over, or never came: input is dropped from now on. */
   close (): void {
     this.over = true
+    this.onLeave = undefined
     this.waiting = []
     this.resume()
   }

@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws'
 import type { InputRelay } from '../../../../runner/src/contract/input-relay'
 import { apiKeyOf, keysConfigured, userOf } from '../../auth'
 import { executeJob, type ExecutionInput, type ExecutionLog } from '../../execution'
-import { abandonInput, interactiveInput, MAX_INPUT_MESSAGE_BYTES, sendInput, SIGNAL_NAMES } from '../../interactive-input'
+import { abandonInput, interactiveInput, MAX_INPUT_MESSAGE_BYTES, sendInput, SharedPause, SIGNAL_NAMES } from '../../interactive-input'
 import { jobInput } from '../../job-input'
 import { servicesOf, type Services } from '../../services'
 import { clientError, socketMessage, socketSender } from '../../socket-messages'
@@ -60,7 +60,7 @@ export const pistonConnect: FastifyPluginAsync<Services> = async (app, options) 
         if (!clientError(err)) throw err
         return fail(pistonMessage(err as Error, body as PistonExecuteBody, pool.versions))
       }
-      const job = interactiveInput(input.stdin, socket)
+      const job = interactiveInput(input.stdin, new SharedPause(socket).handle())
       relay = job
       send({ type: 'runtime', language: input.language.name, version: pool.versions[input.language.name] ?? 'unknown' })
       const execution: ExecutionLog = { language: input.language.name }
