@@ -8,6 +8,7 @@ const SERVER = resolve(__dirname, '../../proxy/src/server.js')
 
 export interface ProxyProcess {
   base: string
+  pid: number
   /** From spawning the process to /readyz answering 200. */
   fillMs: number
   stop: () => Promise<void>
@@ -51,6 +52,7 @@ export async function startProxy (config: object, port: number): Promise<ProxyPr
   const fillMs = performance.now() - started
   return {
     base,
+    pid: child.pid!,
     fillMs,
     stop: async () => {
       child.kill('SIGTERM')
