@@ -6,7 +6,7 @@ import { argsProblem } from './contract/args'
 import type { AgentConfig } from './config'
 import { INTERACTIVE_PROTOCOL } from './contract/interactive-protocol'
 import { interactiveJob, type InteractiveJob } from './interactive'
-import type { JobRequest } from './contract/job'
+import type { JobRequest, JudgeSpec } from './contract/job'
 import { runJob, type LiveJob } from './job'
 import { decodeJob, JOB_CONTENT_TYPE } from './contract/job-wire'
 import { findLanguage, languages, type Language } from './contract/languages'
@@ -86,7 +86,25 @@ export function parseJob (header: string): JobRequest {
       !isStageLimits(job.limits.compile) || !isStageLimits(job.limits.run))) {
     throw invalid(`limits.compile and limits.run may hold only ${LIMIT_NAMES.join(', ')}, each a positive integer`)
   }
+  if (job.judge !== undefined) checkJudge(job.judge, invalid)
   return job
+}
+
+function checkJudge (judge: JudgeSpec, invalid: (message: string) => Error): void {
+  if (typeof judge !== 'object' || judge === null) throw invalid('judge must be an object')
+  const isText = (value: unknown) => typeof value === 'string'
+  if (!Array.isArray(judge.tests) || judge.tests.length === 0 || !judge.tests.every((test) => typeof test === 'object' && test !== null &&
+      isText(test.name) && isText(test.stdin) && isText(test.expectedOutput) && isStageLimits(test.limits))) {
+    throw invalid('judge.tests must be a non-empty array of {name, stdin, expectedOutput, limits?}')
+  }
+  const checker = judge.checker as { type?: unknown, absolute?: unknown, relative?: unknown }
+  const bound = (value: unknown) => value === undefined || (typeof value === 'number' && Number.isFinite(value) && value >= 0)
+  if (typeof checker !== 'object' || checker === null || !['exact', 'lines', 'tokens', 'float'].includes(checker.type as string) ||
+      !bound(checker.absolute) || !bound(checker.relative)) {
+    throw invalid('judge.checker must be {type: exact | lines | tokens | float, absolute?, relative?}')
+  }
+  if (typeof judge.stopOnFirstFailure !== 'boolean') throw invalid('judge.stopOnFirstFailure must be a boolean')
+  if (!Number.isInteger(judge.outputBytesPerTest) || judge.outputBytesPerTest < 0) throw invalid('judge.outputBytesPerTest must be a whole number')
 }
 
 /** A refusal on a socket that asked for an upgrade, as a plain HTTP answer. */
@@ -222,6 +240,7 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
       bodyLimitBytes: config.bodyLimitBytes,
       run: (header, live) => {
         const prepared = prepare(header)
+        if (prepared.job.judge) throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'a judge job is not interactive')
         return run(prepared, [], live).then((result) => ({ result, interleaved: prepared.job.interleaved === true }))
       }
     })

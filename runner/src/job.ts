@@ -4,7 +4,8 @@ import type { AgentConfig } from './config'
 import { commandsFor, PROGRAM_PATH, type Language } from './contract/languages'
 import type { Launcher } from './launcher'
 import type { JobLimits, StageLimits, StageName } from './contract/limits'
-import type { JobRequest, JobStatus, JobSummary, StageMeasures } from './contract/job'
+import type { JobRequest, JobStatus, JobSummary, StageMeasures, TestReport } from './contract/job'
+import { runTests } from './judge'
 import { runStage, type StageResult } from './sandbox'
 import { writeScratchFile } from './scratch-path'
 
@@ -20,6 +21,8 @@ export interface LiveJob {
   onExit?: (stage: StageName, report: StageOutcome) => void
   /** The run stage keeps its stdin open for the launcher's control lines. */
   interactive?: boolean
+  /** A judge job's test has ended, with its report. */
+  onTest?: (index: number, report: TestReport) => void
 }
 
 /** A stage as the agent holds it until its answer is written (result-writer.ts): its output as the bytes that came. */
@@ -29,6 +32,7 @@ export type StageOutcome = StageMeasures & Pick<StageResult, 'chunks'>
 export interface JobOutcome extends JobSummary {
   compile: StageOutcome | null
   run: StageOutcome | null
+  tests?: TestReport[]
 }
 
 let jobCounter = 0
@@ -79,6 +83,7 @@ export async function runJob (
   let status: JobStatus = 'ok'
   let compile: StageOutcome | null = null
   let run: StageOutcome | null = null
+  let tests: TestReport[] | undefined
   let message: string | undefined
   let problems: string[] | null | undefined
   try {
@@ -108,7 +113,15 @@ export async function runJob (
       return stageOutcome
     }
     if (commands.compile) compile = await runOne('compile', commands.compile, [])
-    if (status === 'ok') run = await runOne('run', [...commands.run, ...(job.args ?? [])], stdin)
+    const argv = [...commands.run, ...(job.args ?? [])]
+    if (status === 'ok' && job.judge) {
+      // Compiled once, run once per test: the job's status stays the compile's.
+      const judged = await runTests(job.judge, { dir, argv, runLimits: limits.run, stage, onTest: live?.onTest })
+      tests = judged.tests
+      problems = judged.cleanup
+    } else if (status === 'ok') {
+      run = await runOne('run', argv, stdin)
+    }
   } catch (err) {
     status = 'internal_error'
     message = (err as Error).message
@@ -122,8 +135,10 @@ export async function runJob (
     status,
     compile,
     run,
+    ...(job.judge ? { tests: tests ?? [] } : {}),
     runnerMs: round(Number(process.hrtime.bigint() - started) / 1e6),
-    clean: problems.length === 0
+    clean: problems.length === 0,
+    compiles: compile === null ? 0 : 1
   }
   if (message !== undefined) result.message = message
   if (problems.length > 0) result.problems = problems

@@ -18,6 +18,7 @@ export function ndjsonLiveJob (write: (line: string) => void, interactive = fals
       const data = decoder.write(chunk)
       if (data !== '') write(liveEventLine({ type: 'output', stage, stream, data }))
     },
+    onTest: (index, test) => write(liveEventLine({ type: 'test', index, test })),
     onExit: (stage, report) => {
       write(liveEventLine({ type: 'exit', stage, status: report.status, exitCode: report.exitCode, signal: report.signal }))
     }

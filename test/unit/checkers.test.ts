@@ -1,4 +1,4 @@
-import { closeEnough, compareOutput, judge0Lines, tokensOf } from '../../proxy/src/judge/checkers'
+import { closeEnough, compareOutput, judge0Lines, tokensOf } from '../../runner/src/contract/checkers'
 
 // Issue 15's comparing checkers, as pure functions: each accepts what it should and rejects the rest.
 describe('judge checkers', () => {

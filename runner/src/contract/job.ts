@@ -1,3 +1,4 @@
+import type { Comparison } from './checkers'
 import type { StageLimits } from './limits'
 
 // A job as the proxy sends it to the agent, and its result as the agent answers it.
@@ -24,6 +25,49 @@ export interface JobRequest {
   stream?: boolean
   /** Give each stage's `output` too: stdout and stderr interleaved as they were read (Piston's). */
   interleaved?: boolean
+  /** A judge job: compiled once, then run once per test instead of the one run stage (stdin then unused). */
+  judge?: JudgeSpec
+}
+
+/** One test of a judge job. */
+export interface JudgeTest {
+  name: string
+  stdin: string
+  /** The answer the checker compares the output with. */
+  expectedOutput: string
+  /** This test's run limits, over the job's run limits. */
+  limits?: Partial<StageLimits>
+}
+
+export interface JudgeSpec {
+  tests: JudgeTest[]
+  checker: Comparison
+  /** The tests after the first that is not accepted are skipped. */
+  stopOnFirstFailure: boolean
+  /** Each test's stdout and stderr are cut to this many bytes in its report. */
+  outputBytesPerTest: number
+}
+
+/** A test's verdict; a judge job's overall verdict is its first test's that is not accepted. */
+export type Verdict =
+  | 'accepted' | 'wrong_answer' | 'presentation_error' | 'time_limit' | 'memory_limit' | 'runtime_error' | 'output_limit'
+  | 'compile_error' | 'internal_error' | 'skipped'
+
+/** One test as a judge job reports it. */
+export interface TestReport {
+  name: string
+  verdict: Verdict
+  exitCode: number | null
+  signal: string | null
+  cpuMs: number
+  wallMs: number
+  memoryBytes: number
+  /** The program's output, each stream cut to outputBytesPerTest (`outputCut` says when one was). */
+  stdout: string
+  stderr: string
+  outputCut: boolean
+  /** What the checker said; null when it did not look (the program failed, or the test was skipped). */
+  checker: string | null
 }
 
 export type JobStatus = 'ok' | 'compile_error' | 'runtime_error' | 'timeout' | 'memory_limit' | 'output_limit' | 'internal_error'
@@ -62,10 +106,14 @@ export interface JobSummary {
   /** Whether the runner proved itself clean afterwards: the proxy reuses it only then. */
   clean: boolean
   problems?: string[]
+  /** How many compile stages the job ran: a judge job compiles once however many tests it has. */
+  compiles?: number
 }
 
 /** A job's result as the agent answers it (the proxy reads this). */
 export interface JobResult extends JobSummary {
   compile: StageReport | null
   run: StageReport | null
+  /** A judge job's tests, in order (its `run` is null). */
+  tests?: TestReport[]
 }

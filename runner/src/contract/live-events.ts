@@ -1,4 +1,4 @@
-import type { JobResult, JobStatus } from './job'
+import type { JobResult, JobStatus, TestReport } from './job'
 import type { StageName } from './limits'
 
 /**
@@ -11,6 +11,7 @@ export type LiveEvent =
   | { type: 'stage', stage: StageName }
   | { type: 'output', stage: StageName, stream: 'stdout' | 'stderr', data: string }
   | { type: 'exit', stage: StageName, status: JobStatus, exitCode: number | null, signal: string | null }
+  | { type: 'test', index: number, test: TestReport }
   | LiveResult
 
 /** The last line: the result, fields and all, or the agent's error. */

@@ -1,5 +1,5 @@
-// How a judge compares a test's output with its expected answer (issue 15). Pure functions: the program
-// checker, which runs in a sandbox, is not here.
+// How a judge compares a test's output with its expected answer (issue 15): the agent judges each test
+// as it ends (so that it can stop at the first failure), and the proxy checks a request's checker with it.
 
 /** A comparing checker, as a judge request names it. */
 export type Comparison =
