@@ -8,6 +8,7 @@ import Docker from 'dockerode'
 import { POOL_LABEL } from '../../proxy/src/pool/docker-provider'
 import { runFloor, type RunStats } from './floor'
 import { imageNodeRoot } from './image-binaries'
+import { judgeAgainstExecutes, type JudgeComparison } from './judge'
 import { containerMemoryBytes, startProxy } from './proxy-process'
 import { cpuTimeSpread, overloadVerdicts, type CpuSpreadResult, type OverloadResult } from './verdicts'
 import { workloads, type Workload } from './workloads'
@@ -175,6 +176,7 @@ async function main (): Promise<void> {
   const overheads: number[] = []
   let overload: OverloadResult | undefined
   let spread: CpuSpreadResult | undefined
+  const judged: JudgeComparison[] = []
   try {
     // Each floor run is followed at once by its warm run, so that the pair sees the same machine: on a
     // shared host, minutes apart, the floor alone moved by 20%. The idle pool meanwhile uses no CPU.
@@ -193,6 +195,10 @@ async function main (): Promise<void> {
     overload = await overloadVerdicts(warm.base, 3 * POOL)
     log(`warm CPU time spread: alone, then ${POOL} at once`)
     spread = await cpuTimeSpread(warm.base, quick ? 5 : 15, POOL)
+    for (const language of ['cpp', 'python']) {
+      log(`warm judge: 50 tests of ${language} in one judge request, then as 50 executes`)
+      judged.push(await judgeAgainstExecutes(warm.base, language))
+    }
   } finally {
     await warm.stop()
   }
@@ -243,6 +249,11 @@ async function main (): Promise<void> {
       value: `${spread!.loadedMs} / ${spread!.aloneMs} = ${spread!.ratio}`,
       pass: spread!.ratio <= 1.1 && spread!.wrong === 0
     },
+    ...judged.map((run) => ({
+      target: `judge: 50 ${run.language} tests in one judge request vs 50 executes${run.language === 'cpp' ? ' >= 5x faster' : ''}`,
+      value: `${run.executesMs} / ${run.judgeMs} ms = ${run.ratio}x (${run.accepted} and ${run.executesRight} of ${run.tests} right)`,
+      pass: run.accepted === run.tests && run.executesRight === run.tests && (run.language !== 'cpp' || run.ratio >= 5)
+    })),
     { target: 'pool fill to 45 in under 15 s', value: `${round(warm.fillMs / 1000, 2)} s`, pass: warm.fillMs < 15000 },
     { target: 'idle memory per runner under 30 MiB', value: `${idle.meanMiB} MiB (max ${idle.maxMiB})`, pass: idle.meanMiB < 30 }
   ]
@@ -275,7 +286,9 @@ async function main (): Promise<void> {
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`)
   const machine = { cores: cpus().length, node: process.version }
-  const results = { date: new Date().toISOString(), quick, machine, fillMs: round(warm.fillMs), idle, proxyOverhead, overload, spread, rows, targets }
+  const results = {
+    date: new Date().toISOString(), quick, machine, fillMs: round(warm.fillMs), idle, proxyOverhead, overload, spread, judged, rows, targets
+  }
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
   log(`wrote ${file}`)
 
@@ -283,6 +296,11 @@ async function main (): Promise<void> {
   const failures = rows.filter((row) => row.errors > 0 || row.non2xx > 0 || row.requests === 0)
   if (failures.length > 0) {
     log(`errors or wrong outputs in ${failures.map((row) => `${row.scenario} ${row.workload} c=${row.concurrency}`).join(', ')}`)
+    process.exit(1)
+  }
+  const misjudged = judged.filter((run) => run.accepted !== run.tests || run.executesRight !== run.tests)
+  if (misjudged.length > 0) {
+    log(`judge: wrong answers in ${misjudged.map((run) => run.language).join(', ')}`)
     process.exit(1)
   }
   // A correct program answered other than ok is a wrong answer, whatever the timings.

@@ -79,6 +79,14 @@ export const ConfigSchema = Type.Object({
     /** Where spill files go (a directory of their own is made in it); empty: the OS's temp directory. */
     spillDir: Type.String({ default: '' })
   }, { additionalProperties: false, default: {} }),
+  judge: Type.Object({
+    /** Tests one judge request may have; more is a 400 naming `tests`. */
+    maxTests: Type.Integer({ minimum: 1, default: 100 }),
+    /** Bytes of every test's stdin and expectedOutput together; more is a 400 naming `tests`. */
+    maxTotalInputBytes: Type.Integer({ minimum: 1024, default: 4 * MiB }),
+    /** Each test's stdout and stderr in the answer are cut to this many bytes (judged whole). */
+    outputBytesPerTest: Type.Integer({ minimum: 0, default: 16 * 1024 })
+  }, { additionalProperties: false, default: {} }),
   auth: Type.Object({
     /** API keys, each mapped to its user id. Without keys the service is single-tenant. */
     keys: Type.Record(Type.String({ minLength: 16 }), Type.String({ minLength: 1, maxLength: 128 }), { default: {} })

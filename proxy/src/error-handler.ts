@@ -26,7 +26,7 @@ export function validationError (issue: ValidationIssue): FastifyError {
     case 'additionalProperties':
       return new UnknownFieldError(fieldPath(issue.instancePath, issue.params.additionalProperty))
     case 'maximum':
-      if (issue.instancePath.startsWith('/limits/')) return new LimitTooHighError(fieldPath(issue.instancePath), issue.params.limit)
+      if (/(^|\/)limits\//.test(issue.instancePath)) return new LimitTooHighError(fieldPath(issue.instancePath), issue.params.limit)
       return new InvalidFieldError(fieldPath(issue.instancePath), issue.message ?? 'is invalid')
     default:
       return new InvalidFieldError(fieldPath(issue.instancePath), issue.message ?? 'is invalid')

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Language } from '../../runner/src/contract/languages'
-import type { JobFile, JobResult, StageReport } from '../../runner/src/contract/job'
+import type { JobFile, JobResult, JudgeSpec, StageReport, TestReport } from '../../runner/src/contract/job'
 import type { JobLimits } from '../../runner/src/contract/limits'
 import type { InputRelay } from '../../runner/src/contract/input-relay'
 import type { Config } from './config'
@@ -37,6 +37,8 @@ export interface ExecutionInput {
   limits: JobLimits
   /** Have each stage's `output` (stdout and stderr interleaved as read) in the answer: Piston's. */
   interleaved?: boolean
+  /** A judge job: compiled once, run once per test (judge-input.ts); `stdin` is then unused. */
+  judge?: JudgeSpec
 }
 
 export interface ExecutionAnswer {
@@ -45,6 +47,9 @@ export interface ExecutionAnswer {
   status: string
   compile: StageReport | null
   run: StageReport | null
+  /** A judge job's tests, in order, and how many times its program was compiled (once). */
+  tests?: TestReport[]
+  compiles?: number
   message?: string
   timing: { queueMs: number, runnerMs: number, totalMs: number }
 }
@@ -123,7 +128,8 @@ export async function executeJob (
     ...(input.files?.length ? { files: input.files } : {}),
     args: input.args,
     limits,
-    ...(input.interleaved ? { interleaved: true } : {})
+    ...(input.interleaved ? { interleaved: true } : {}),
+    ...(input.judge ? { judge: input.judge } : {})
   }
   const { execution, log } = source
   let runner
@@ -164,8 +170,8 @@ export async function executeJob (
   let result: JobResult
   try {
     await pool.fit(runner, containerMemoryBytes(config, limits))
-    const deadlineMs = runnerDeadlineMs(limits, language.compile !== undefined)
-    const maxBytes = maxResultBytes(limits, input.interleaved === true)
+    const deadlineMs = runnerDeadlineMs(limits, language.compile !== undefined, input.judge)
+    const maxBytes = maxResultBytes(limits, input.interleaved === true, input.judge)
     result = source.input && source.live
       ? await runner.interactive(job, deadlineMs, maxBytes, source.live, source.input)
       : await runner.execute(job, input.stdin, deadlineMs, maxBytes, source.live)
@@ -196,6 +202,7 @@ export async function executeJob (
     status: result.status,
     compile: result.compile,
     run: result.run,
+    ...(result.tests !== undefined ? { tests: result.tests, compiles: result.compiles ?? 0 } : {}),
     ...(result.message !== undefined ? { message: result.message } : {}),
     timing: { queueMs, runnerMs: result.runnerMs, totalMs: sinceMs(started) }
   }

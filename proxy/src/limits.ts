@@ -1,4 +1,5 @@
 import type { Config } from './config'
+import type { JudgeSpec } from '../../runner/src/contract/job'
 import type { Language } from '../../runner/src/contract/languages'
 import { LIMIT_NAMES, type JobLimits, type StageLimits, type StageName } from '../../runner/src/contract/limits'
 
@@ -23,9 +24,18 @@ export function effectiveLimits (config: Config, language: Language, requested: 
   return { compile: stage('compile'), run: stage('run') }
 }
 
-/** How long the proxy waits for a runner's answer: every stage's own timeout plus room to clean up. */
-export function runnerDeadlineMs (limits: JobLimits, hasCompile: boolean): number {
-  return (hasCompile ? limits.compile.timeoutMs : 0) + limits.run.timeoutMs + 10000
+/** Room per test of a judge job for what is not its program's time: restoring its files, cleaning up. */
+const PER_TEST_MS = 1000
+
+/**
+ * How long the proxy waits for a runner's answer: every stage's own timeout (a judge job's: each test's)
+ * plus room to clean up.
+ */
+export function runnerDeadlineMs (limits: JobLimits, hasCompile: boolean, judge?: Pick<JudgeSpec, 'tests'>): number {
+  const runs = judge
+    ? judge.tests.reduce((sum, test) => sum + (test.limits?.timeoutMs ?? limits.run.timeoutMs) + PER_TEST_MS, 0)
+    : limits.run.timeoutMs
+  return (hasCompile ? limits.compile.timeoutMs : 0) + runs + 10000
 }
 
 /**
@@ -46,7 +56,9 @@ export function containerMemoryBytes (config: Config, limits: Pick<JobLimits, St
  * (and the interleaved `output`, when asked for), every byte escaped as JSON's worst (\u0000, six bytes),
  * and room for the rest. The proxy reads no further: a runner cannot make it hold more.
  */
-export function maxResultBytes (limits: JobLimits, interleaved: boolean): number {
+export function maxResultBytes (limits: JobLimits, interleaved: boolean, judge?: Pick<JudgeSpec, 'tests' | 'outputBytesPerTest'>): number {
   const perStage = (stage: StageName) => limits[stage].outputBytes * 2 * (interleaved ? 2 : 1) * 6
-  return perStage('compile') + perStage('run') + 64 * 1024
+  // A judge job's tests: their outputs cut to outputBytesPerTest, and their checker's message.
+  const tests = judge ? judge.tests.length * (judge.outputBytesPerTest * 2 * 6 + 4096) : 0
+  return perStage('compile') + perStage('run') + tests + 64 * 1024
 }

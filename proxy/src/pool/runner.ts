@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream'
 import { Client } from 'undici'
 import { INTERACTIVE_PROTOCOL } from '../../../runner/src/contract/interactive-protocol'
 import type { InputRelay } from '../../../runner/src/contract/input-relay'
-import type { JobResult, JobStatus } from '../../../runner/src/contract/job'
+import type { JobResult, JobStatus, TestReport } from '../../../runner/src/contract/job'
 import { encodeJob, JOB_CONTENT_TYPE } from '../../../runner/src/contract/job-wire'
 import { LineSplitter } from '../../../runner/src/contract/lines'
 import type { LiveEvent, LiveResult } from '../../../runner/src/contract/live-events'
@@ -24,6 +24,8 @@ export interface LiveHandlers {
   onOutput: OutputHandler
   onStage?: (stage: StageName) => void
   onExit?: (stage: StageName, exit: StageExit) => void
+  /** A judge job's test has ended. */
+  onTest?: (index: number, test: TestReport) => void
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
@@ -200,6 +202,7 @@ export class Runner {
       if (event.type === 'output') live.onOutput(event.stage, event.stream, event.data)
       else if (event.type === 'stage') live.onStage?.(event.stage)
       else if (event.type === 'exit') live.onExit?.(event.stage, { status: event.status, exitCode: event.exitCode, signal: event.signal })
+      else if (event.type === 'test') live.onTest?.(event.index, event.test)
       else if (event.type === 'result') result = event
     }
     // The result's line can be tens of megabytes.

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import type { TestReport } from '../../../runner/src/contract/job'
 import type { ExecutionAnswer, ExecutionInput } from '../execution'
+import type { JudgeAnswer } from '../judge-answer'
 import type { InputRelay } from '../../../runner/src/contract/input-relay'
 import type { OutputHandler } from '../pool/runner'
 import { ShuttingDownError, SubmissionQueueFullError, UserQueueFullError } from '../errors'
@@ -13,15 +15,19 @@ export interface SubmissionView {
   state: SubmissionState
   /** 1 + how many queued submissions (of every user) were submitted before this one; only while queued. */
   position?: number
-  result?: ExecutionAnswer
+  result?: SubmissionResult
 }
+
+/** A submission's result: what /api/v1/execute answers, or /api/v1/judge for one with tests. */
+export type SubmissionResult = ExecutionAnswer | JudgeAnswer
 
 /** What a user's WebSockets receive about their submissions, in order: output as the program writes it. */
 export type SubmissionEvent =
   | { type: 'queued', id: string, position: number }
   | { type: 'running', id: string }
   | { type: 'stdout' | 'stderr', id: string, stage: 'compile' | 'run', data: string }
-  | { type: 'done', id: string, result: ExecutionAnswer }
+  | { type: 'test', id: string, index: number, test: TestReport }
+  | { type: 'done', id: string, result: SubmissionResult }
 
 export interface SubmissionLimits {
   /** Submissions queued (not yet on a runner), every user together. */
@@ -40,7 +46,7 @@ export interface SubmissionLimits {
 }
 
 /** The answer of a submission that never reached a runner. */
-function notRun (language: string, message: string): ExecutionAnswer {
+export function notRun (language: string, message: string): ExecutionAnswer {
   return { language, version: '', status: 'internal_error', compile: null, run: null, message, timing: { queueMs: 0, runnerMs: 0, totalMs: 0 } }
 }
 
@@ -70,7 +76,14 @@ export interface SubmitOptions {
  * Runs a submission's job, telling its output as it comes, interactively when it has a `relay`; resolves
  * with its answer (null only if it never ran).
  */
-export type JobRunner = (input: ExecutionInput, onRunning: () => void, onOutput: OutputHandler, relay?: InputRelay) => Promise<ExecutionAnswer | null>
+export type JobRunner = (input: ExecutionInput, handlers: JobHandlers, relay?: InputRelay) => Promise<SubmissionResult | null>
+
+/** What a running submission tells its queue. */
+export interface JobHandlers {
+  onRunning: () => void
+  onOutput: OutputHandler
+  onTest: (index: number, test: TestReport) => void
+}
 
 export interface SubmissionObserver {
   started (waitSeconds: number): void
@@ -100,7 +113,13 @@ export class SubmissionQueue {
   /** Finished submissions' results. */
   private readonly results: ResultStore
 
-  constructor (private readonly limits: SubmissionLimits, private readonly run: JobRunner, private readonly observer?: SubmissionObserver) {
+  constructor (
+    private readonly limits: SubmissionLimits,
+    private readonly run: JobRunner,
+    private readonly observer?: SubmissionObserver,
+    /** The result of a submission that never ran: its input's kind's (a judge's answer for one with tests). */
+    private readonly failed: (input: ExecutionInput, message: string) => SubmissionResult = (input, message) => notRun(input.language.name, message)
+  ) {
     this.results = new ResultStore({
       maxFinishedBytes: limits.maxFinishedBytes ?? 256 * 1024 * 1024,
       maxSpilledBytes: limits.maxSpilledBytes ?? 4 * 1024 * 1024 * 1024,
@@ -184,7 +203,7 @@ export class SubmissionQueue {
     for (const line of this.waiting.values()) {
       for (const submission of line) {
         this.dequeue(submission)
-        this.finish(submission, notRun(submission.input?.language.name ?? '', 'the service shut down before this submission ran'))
+        this.finish(submission, this.failed(submission.input!, 'the service shut down before this submission ran'))
       }
     }
     this.waiting.clear()
@@ -233,9 +252,10 @@ export class SubmissionQueue {
       this.emit(submission, { type: 'running', id: submission.id })
     }
     const onOutput: OutputHandler = (stage, stream, data) => this.emit(submission, { type: stream, id: submission.id, stage, data })
-    this.run(input, onRunning, onOutput, relay).then(
-      (answer) => answer ?? notRun(input.language.name, 'the submission did not run'),
-      (err: Error) => notRun(input.language.name, `the submission could not run: ${err.message}`)
+    const onTest = (index: number, test: TestReport) => this.emit(submission, { type: 'test', id: submission.id, index, test })
+    this.run(input, { onRunning, onOutput, onTest }, relay).then(
+      (answer) => answer ?? this.failed(input, 'the submission did not run'),
+      (err: Error) => this.failed(input, `the submission could not run: ${err.message}`)
     ).then((answer) => {
       if (submission.state === 'queued') this.dequeue(submission)
       else this.runningCount--
@@ -250,7 +270,7 @@ export class SubmissionQueue {
     })
   }
 
-  private finish (submission: Submission, result: ExecutionAnswer): void {
+  private finish (submission: Submission, result: SubmissionResult): void {
     submission.state = 'done'
     submission.finishedAt = Date.now()
     this.observer?.finished((performance.now() - submission.submittedAt) / 1000)

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { readFile, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { ExecutionAnswer } from '../execution'
+import type { SubmissionResult } from './queue'
 
 // Finished submissions' results, kept for GET within a budget of memory: a result may carry 16 MiB on
 // each stream, and thousands of them are kept for minutes. Once the results held in memory would pass
@@ -19,9 +19,11 @@ export interface ResultStoreLimits {
 }
 
 /** About how much memory an answer holds: its text twice over (V8 may keep it as UTF-16). */
-export function answerBytes (answer: ExecutionAnswer): number {
+export function answerBytes (answer: SubmissionResult): number {
   let chars = (answer.message?.length ?? 0) + 512
-  for (const stage of [answer.compile, answer.run]) {
+  const outputs: Array<{ stdout: string, stderr: string, output?: string } | null> =
+    'tests' in answer && answer.tests ? [answer.compile, ...answer.tests] : [answer.compile, 'run' in answer ? answer.run : null]
+  for (const stage of outputs) {
     if (stage) chars += stage.stdout.length + stage.stderr.length + (stage.output?.length ?? 0) + 256
   }
   return chars * 2
@@ -31,11 +33,11 @@ interface Spilled {
   path: string
   bytes: number
   /** Held until its file is written, so that it can be read meanwhile. */
-  answer?: ExecutionAnswer
+  answer?: SubmissionResult
 }
 
 export class ResultStore {
-  private readonly held = new Map<string, { answer: ExecutionAnswer, bytes: number }>()
+  private readonly held = new Map<string, { answer: SubmissionResult, bytes: number }>()
   /** In the order they were spilled: the first is the oldest. */
   private readonly spilled = new Map<string, Spilled>()
   private heldTotal = 0
@@ -51,7 +53,7 @@ export class ResultStore {
   get heldBytes (): number { return this.heldTotal }
   get spilledBytes (): number { return this.spilledTotal }
 
-  keep (id: string, answer: ExecutionAnswer): void {
+  keep (id: string, answer: SubmissionResult): void {
     if (this.closed) return
     const bytes = answerBytes(answer)
     if (this.heldTotal + bytes <= this.limits.maxFinishedBytes) {
@@ -80,14 +82,14 @@ export class ResultStore {
   }
 
   /** The result kept for `id`; undefined when there is none (never kept, or forgotten). */
-  async read (id: string): Promise<ExecutionAnswer | undefined> {
+  async read (id: string): Promise<SubmissionResult | undefined> {
     const held = this.held.get(id)
     if (held) return held.answer
     const entry = this.spilled.get(id)
     if (!entry) return undefined
     if (entry.answer) return entry.answer
     try {
-      return JSON.parse(await readFile(entry.path, 'utf8')) as ExecutionAnswer
+      return JSON.parse(await readFile(entry.path, 'utf8')) as SubmissionResult
     } catch {
       return undefined
     }

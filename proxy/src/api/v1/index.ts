@@ -5,9 +5,14 @@ import { apiKeyOf, keysConfigured, userOf } from '../../auth'
 import { SubmissionNotFoundError } from '../../errors'
 import { executeForRequest, v1Answer } from '../../execution'
 import { jobInput } from '../../job-input'
+import { judgeAnswer } from '../../judge-answer'
+import { judgeInput } from '../../judge-input'
 import { runtimes } from '../../runtimes'
 import { servicesOf, type Services } from '../../services'
-import { ErrorResponse, executeBodySchema, ExecuteResponse, Runtime, submissionBodySchema, SubmissionResponse } from './schemas'
+import {
+  ErrorResponse, executeBodySchema, ExecuteResponse, judgeBodySchema, JudgeResponse, Runtime, submissionBodySchema, SubmissionResponse
+} from './schemas'
+import { submissionInput } from './submission-input'
 import { v1Socket } from './socket'
 
 /**
@@ -27,6 +32,14 @@ export const v1Api: FastifyPluginAsync<Services> = async (plugin, options) => {
     return v1Answer(await executeForRequest(jobInput(request.body, config, pool.versions), services, request, reply))
   })
 
+  app.post('/judge', {
+    schema: { body: judgeBodySchema(config), response: { 200: JudgeResponse, '4xx': ErrorResponse, '5xx': ErrorResponse } }
+  }, async (request, reply) => {
+    if (keysConfigured(config)) userOf(config, apiKeyOf(request.headers), undefined)
+    const input = judgeInput(request.body, config, pool.versions)
+    return judgeAnswer(await executeForRequest(input, services, request, reply), input.judge!.tests.length)
+  })
+
   app.get('/runtimes', { schema: { response: { 200: Type.Array(Runtime) } } }, async () => runtimes(pool))
 
   app.post('/submissions', {
@@ -34,7 +47,7 @@ export const v1Api: FastifyPluginAsync<Services> = async (plugin, options) => {
   }, async (request, reply) => {
     const { userId: named, ...body } = request.body
     const userId = userOf(config, apiKeyOf(request.headers), named)
-    return reply.code(202).send(submissions.submit(userId, jobInput(body, config, pool.versions)))
+    return reply.code(202).send(submissions.submit(userId, submissionInput(body, config, pool.versions)))
   })
 
   app.get('/submissions/:id', {

@@ -17,12 +17,44 @@ export function executeBodySchema (config: Config) {
   return Type.Object(executeBodyProperties(config), { additionalProperties: false })
 }
 
-/** POST /api/v1/submissions: the execute body plus the user it is for (without API keys). */
+/**
+ * POST /api/v1/submissions: the execute body plus the user it is for (without API keys); with `tests`
+ * (and `checker`, `stopOnFirstFailure`), a judge job.
+ */
 export function submissionBodySchema (config: Config) {
+  const { tests, ...judge } = judgeProperties(config)
   return Type.Object({
     ...executeBodyProperties(config),
-    userId: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_USER_ID_LENGTH }))
+    userId: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_USER_ID_LENGTH })),
+    tests: Type.Optional(tests),
+    ...judge
   }, { additionalProperties: false })
+}
+
+/** The checkers a judge request may name (contract/checkers.ts). */
+export const CHECKER_TYPES = ['exact', 'lines', 'tokens', 'float'] as const
+
+/** POST /api/v1/judge: the program as execute takes it (without stdin: each test has its own), and its tests. */
+export function judgeBodySchema (config: Config) {
+  const { stdin: _stdin, ...program } = executeBodyProperties(config)
+  return Type.Object({ ...program, ...judgeProperties(config) }, { additionalProperties: false })
+}
+
+function judgeProperties (config: Config) {
+  return {
+    tests: Type.Array(Type.Object({
+      name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+      stdin: Type.Optional(Type.String()),
+      expectedOutput: Type.Optional(Type.String()),
+      limits: stageLimits(config.limits.max.run)
+    }, { additionalProperties: false }), { minItems: 1, maxItems: config.judge.maxTests }),
+    checker: Type.Optional(Type.Object({
+      type: Type.Union(CHECKER_TYPES.map((type) => Type.Literal(type))),
+      absolute: Type.Optional(Type.Number({ minimum: 0 })),
+      relative: Type.Optional(Type.Number({ minimum: 0 }))
+    }, { additionalProperties: false })),
+    stopOnFirstFailure: Type.Optional(Type.Boolean())
+  }
 }
 
 function executeBodyProperties (config: Config) {
@@ -46,6 +78,7 @@ function executeBodyProperties (config: Config) {
 
 export type ExecuteBody = Static<ReturnType<typeof executeBodySchema>>
 export type SubmissionBody = Static<ReturnType<typeof submissionBodySchema>>
+export type JudgeBody = Static<ReturnType<typeof judgeBodySchema>>
 
 const Stage = Type.Union([Type.Null(), Type.Object({
   stdout: Type.String(),
@@ -73,11 +106,48 @@ export const ExecuteResponse = Type.Object({
   })
 })
 
+const Test = Type.Object({
+  name: Type.String(),
+  verdict: Type.String(),
+  exitCode: Type.Union([Type.Integer(), Type.Null()]),
+  signal: Type.Union([Type.String(), Type.Null()]),
+  cpuMs: Type.Number(),
+  wallMs: Type.Number(),
+  memoryBytes: Type.Integer(),
+  stdout: Type.String(),
+  stderr: Type.String(),
+  outputCut: Type.Boolean(),
+  checker: Type.Union([Type.String(), Type.Null()])
+})
+
+export const JudgeResponse = Type.Object({
+  language: Type.String(),
+  version: Type.String(),
+  verdict: Type.String(),
+  compile: Stage,
+  tests: Type.Array(Test),
+  summary: Type.Object({
+    passed: Type.Integer(),
+    total: Type.Integer(),
+    maxCpuMs: Type.Number(),
+    maxWallMs: Type.Number(),
+    maxMemoryBytes: Type.Integer(),
+    compiles: Type.Integer()
+  }),
+  message: Type.Optional(Type.String()),
+  timing: Type.Object({
+    queueMs: Type.Number(),
+    runnerMs: Type.Number(),
+    totalMs: Type.Number()
+  })
+})
+
 export const SubmissionResponse = Type.Object({
   id: Type.String(),
   state: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('done')]),
   position: Type.Optional(Type.Integer()),
-  result: Type.Optional(ExecuteResponse)
+  // A judge submission's result is /api/v1/judge's answer.
+  result: Type.Optional(Type.Union([JudgeResponse, ExecuteResponse]))
 })
 
 export const ErrorResponse = Type.Object({

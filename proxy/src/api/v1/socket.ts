@@ -9,11 +9,11 @@ import { ForbiddenError, InvalidFieldError } from '../../errors'
 import {
   abandonInput, interactiveInput, MAX_INPUT_MESSAGE_BYTES, sendInput, SharedPause, SIGNAL_NAMES
 } from '../../interactive-input'
-import { jobInput } from '../../job-input'
 import type { Services } from '../../services'
 import { clientError, described, echoableRef, MAX_REF_LENGTH, socketMessage, socketSender } from '../../socket-messages'
 import type { SubmissionEvent } from '../../submissions/queue'
 import { submissionBodySchema, type SubmissionBody } from './schemas'
+import { submissionInput } from './submission-input'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -94,7 +94,8 @@ export const v1Socket: FastifyPluginAsync<Services> = async (app, { config, pool
       if (named !== undefined && named !== userId) {
         throw new ForbiddenError(`userId ${described(named)} is not this connection's user`)
       }
-      const input = jobInput(request, config, pool.versions)
+      if (interactive === true && request.tests !== undefined) throw new InvalidFieldError('interactive', 'cannot come with tests')
+      const input = submissionInput(request, config, pool.versions)
       // Its input comes from this socket: the socket is paused while input piles up ahead of the program
       // (a refused submission's relay is closed, and lets go of it).
       const relay = interactive === true ? interactiveInput(input.stdin, pause.handle()) : undefined
