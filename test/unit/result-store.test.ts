@@ -63,7 +63,7 @@ describe('the submission queue keeps finished results within its budget', () => 
     const input = (code: string): ExecutionInput => ({ language: findLanguage('python')!, code, stdin: '', args: [], limits: {} as ExecutionInput['limits'] })
     const queue = new SubmissionQueue({
       maxQueued: 100, maxRunningPerUser: 100, maxQueuedPerUser: 100, keepFinishedMs: 60000, maxFinished: 100, maxFinishedBytes: 16 * MiB
-    }, async (job, onRunning) => {
+    }, async (job, { onRunning }) => {
       onRunning()
       return answer(job.code, 2 * MiB)
     })

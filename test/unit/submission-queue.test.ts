@@ -11,7 +11,7 @@ const answer = (code: string): ExecutionAnswer => ({ language: 'python', version
 function harness (limits: Partial<ConstructorParameters<typeof SubmissionQueue>[0]> = {}) {
   const running: Array<{ code: string, finish: () => void }> = []
   const settings = { maxQueued: 100, maxRunningPerUser: 1, maxQueuedPerUser: 2, keepFinishedMs: 60000, maxFinished: 100, ...limits }
-  const queue = new SubmissionQueue(settings, (job, onRunning) =>
+  const queue = new SubmissionQueue(settings, (job, { onRunning }) =>
     new Promise((resolve) => {
       onRunning()
       running.push({ code: job.code, finish: () => resolve(answer(job.code)) })
