@@ -31,11 +31,12 @@ const PER_TEST_MS = 1000
  * How long the proxy waits for a runner's answer: every stage's own timeout (a judge job's: each test's)
  * plus room to clean up.
  */
-export function runnerDeadlineMs (limits: JobLimits, hasCompile: boolean, judge?: Pick<JudgeSpec, 'tests'>): number {
+export function runnerDeadlineMs (limits: JobLimits, hasCompile: boolean, judge?: Pick<JudgeSpec, 'tests' | 'checker'>): number {
+  const checker = judge?.checker.type === 'program' ? judge.checker.limits : undefined
   const runs = judge
-    ? judge.tests.reduce((sum, test) => sum + (test.limits?.timeoutMs ?? limits.run.timeoutMs) + PER_TEST_MS, 0)
+    ? judge.tests.reduce((sum, test) => sum + (test.limits?.timeoutMs ?? limits.run.timeoutMs) + (checker?.run.timeoutMs ?? 0) + PER_TEST_MS, 0)
     : limits.run.timeoutMs
-  return (hasCompile ? limits.compile.timeoutMs : 0) + runs + 10000
+  return (hasCompile ? limits.compile.timeoutMs : 0) + (checker?.compile.timeoutMs ?? 0) + runs + 10000
 }
 
 /**

@@ -97,11 +97,15 @@ function checkJudge (judge: JudgeSpec, invalid: (message: string) => Error): voi
       isText(test.name) && isText(test.stdin) && isText(test.expectedOutput) && isStageLimits(test.limits))) {
     throw invalid('judge.tests must be a non-empty array of {name, stdin, expectedOutput, limits?}')
   }
-  const checker = judge.checker as { type?: unknown, absolute?: unknown, relative?: unknown }
+  const checker = judge.checker as { type?: unknown, absolute?: unknown, relative?: unknown, language?: unknown, code?: unknown }
   const bound = (value: unknown) => value === undefined || (typeof value === 'number' && Number.isFinite(value) && value >= 0)
-  if (typeof checker !== 'object' || checker === null || !['exact', 'lines', 'tokens', 'float'].includes(checker.type as string) ||
-      !bound(checker.absolute) || !bound(checker.relative)) {
-    throw invalid('judge.checker must be {type: exact | lines | tokens | float, absolute?, relative?}')
+  const program = typeof checker === 'object' && checker !== null && checker.type === 'program'
+  if (program && (typeof checker.language !== 'string' || !findLanguage(checker.language) || typeof checker.code !== 'string')) {
+    throw invalid('a judge.checker program needs a supported language and its code')
+  }
+  if (!program && (typeof checker !== 'object' || checker === null || !['exact', 'lines', 'tokens', 'float'].includes(checker.type as string) ||
+      !bound(checker.absolute) || !bound(checker.relative))) {
+    throw invalid('judge.checker must be {type: exact | lines | tokens | float, absolute?, relative?} or {type: program, language, code}')
   }
   if (typeof judge.stopOnFirstFailure !== 'boolean') throw invalid('judge.stopOnFirstFailure must be a boolean')
   if (!Number.isInteger(judge.outputBytesPerTest) || judge.outputBytesPerTest < 0) throw invalid('judge.outputBytesPerTest must be a whole number')

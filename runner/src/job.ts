@@ -1,11 +1,11 @@
 import { chownSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AgentConfig } from './config'
-import { commandsFor, PROGRAM_PATH, type Language } from './contract/languages'
+import { commandsFor, findLanguage, PROGRAM_PATH, type Language } from './contract/languages'
 import type { Launcher } from './launcher'
 import type { JobLimits, StageLimits, StageName } from './contract/limits'
-import type { JobRequest, JobStatus, JobSummary, StageMeasures, TestReport } from './contract/job'
-import { runTests } from './judge'
+import type { JobRequest, JobStatus, JobSummary, JudgeSpec, StageMeasures, TestReport } from './contract/job'
+import { runTests, type TestRun } from './judge'
 import { runStage, type StageResult } from './sandbox'
 import { writeScratchFile } from './scratch-path'
 
@@ -68,6 +68,15 @@ export function stageLimits (config: AgentConfig, language: Language, job: JobRe
   return { ...config.defaultLimits[stage], ...language.limits[stage], ...job.limits?.[stage] }
 }
 
+/** Where a judge job's checker program lives (beside the job's own directory), and its default limits. */
+function checkerOf (judge: JudgeSpec, dir: string, config: AgentConfig): TestRun['checker'] {
+  const checker = judge.checker
+  if (checker.type !== 'program') return undefined
+  const language = findLanguage(checker.language)
+  const own = (stage: StageName) => ({ ...config.defaultLimits[stage], ...language?.limits[stage], ...checker.limits?.[stage] })
+  return { dir: `${dir}-checker`, limits: { compile: own('compile'), run: own('run') } }
+}
+
 /**
  * One job from scratch dir to clean report. Cleanup runs whatever happened before it: the launcher does it
  * in the same answer as the last stage, or on its own when the job ended early.
@@ -116,7 +125,8 @@ export async function runJob (
     const argv = [...commands.run, ...(job.args ?? [])]
     if (status === 'ok' && job.judge) {
       // Compiled once, run once per test: the job's status stays the compile's.
-      const judged = await runTests(job.judge, { dir, argv, runLimits: limits.run, stage, onTest: live?.onTest })
+      const checker = checkerOf(job.judge, dir, config)
+      const judged = await runTests(job.judge, { dir, argv, runLimits: limits.run, stage, checker, onTest: live?.onTest })
       tests = judged.tests
       problems = judged.cleanup
     } else if (status === 'ok') {

@@ -96,6 +96,44 @@ test('stopOnFirstFailure skips the rest', async () => {
   expect(body.summary).toMatchObject({ passed: 1, total: 3 })
 })
 
+test("a checker program, called as testlib's: its exit status is the verdict, its words the message", async () => {
+  // Accepts the answer in any case; 2 (presentation) when the output has no trailing newline.
+  const checker = [
+    'import sys',
+    'inp, out, ans = (open(p).read() for p in sys.argv[1:4])',
+    'if out.strip().lower() != ans.strip().lower():',
+    '    print(f"expected {ans.strip()!r}, got {out.strip()!r}"); sys.exit(1)',
+    'if not out.endswith("\\n"):',
+    '    print("no newline at the end"); sys.exit(2)',
+    'print("ok, for input " + inp.strip())'
+  ].join('\n')
+  const code = 'import sys\nw = input()\nsys.stdout.write(w.upper() + ("" if w == "pe" else "\\n"))'
+  const { body } = await judge({
+    language: 'python', code, checker: { type: 'program', language: 'python', code: checker },
+    tests: [{ stdin: 'abc', expectedOutput: 'abc' }, { stdin: 'abc', expectedOutput: 'abd' }, { stdin: 'pe', expectedOutput: 'PE' }]
+  })
+  expect(body.tests.map((test: any) => [test.verdict, test.checker])).toEqual([
+    ['accepted', 'ok, for input abc'], ['wrong_answer', "expected 'abd', got 'ABC'"], ['presentation_error', 'no newline at the end']
+  ])
+  expect(body.verdict).toBe('wrong_answer')
+})
+
+test('a checker program that crashes, loops, exits otherwise or does not compile is internal_error, never the submission\'s verdict', async () => {
+  const run = async (checker: object) => (await judge({ language: 'python', code: 'print(1)', checker, tests: [{ expectedOutput: '1' }, { expectedOutput: '1' }] })).body
+  const crashes = await run({ type: 'program', language: 'python', code: 'import os\nos.kill(os.getpid(), 11)' })
+  expect(crashes.tests.map((test: any) => test.verdict)).toEqual(['internal_error', 'internal_error'])
+  expect(crashes.tests[0].checker).toMatch(/^the checker failed: it was killed by SIGSEGV/)
+  const exits = await run({ type: 'program', language: 'bash', code: 'echo odd; exit 3' })
+  expect(exits.tests[0]).toMatchObject({ verdict: 'internal_error', checker: 'the checker failed: it exited with 3: odd' })
+  const loops = await run({ type: 'program', language: 'python', code: 'while True: pass' })
+  expect(loops).toMatchObject({ verdict: 'internal_error', tests: [{ verdict: 'internal_error' }, { verdict: 'internal_error' }] })
+  expect(loops.tests[0].checker).toMatch(/^the checker failed: it ended with timeout/)
+  const broken = await run({ type: 'program', language: 'c', code: 'int main( {' })
+  expect(broken.tests.map((test: any) => test.verdict)).toEqual(['internal_error', 'internal_error'])
+  expect(broken.tests[0].checker).toMatch(/^the checker does not compile: /)
+  await waitFor('the pool full again', () => pool.available === 2)
+})
+
 test('bad input is a 400 naming the field, before any runner is used', async () => {
   const program = { language: 'python', code: 'print(1)' }
   const cases: Array<[object, string, string]> = [
@@ -108,7 +146,10 @@ test('bad input is a 400 naming the field, before any runner is used', async () 
     [{ ...program, tests: [{ expectedOutput: 'x'.repeat(70000) }] }, 'EXEC_ERR_INVALID_FIELD', 'tests hold 70000 bytes of stdin and expectedOutput'],
     [{ ...program, tests: [{ expectedOutput: '1', limits: { timeoutMs: 999999 } }] }, 'EXEC_ERR_LIMIT_TOO_HIGH', 'tests.0.limits.timeoutMs is over the configured maximum'],
     [{ ...program, stdin: 'x', tests: [{ expectedOutput: '1' }] }, 'EXEC_ERR_UNKNOWN_FIELD', 'stdin is not a known field'],
-    [{ language: 'cobol', code: '', tests: [{ expectedOutput: '1' }] }, 'EXEC_ERR_UNKNOWN_LANGUAGE', 'language "cobol"']
+    [{ language: 'cobol', code: '', tests: [{ expectedOutput: '1' }] }, 'EXEC_ERR_UNKNOWN_LANGUAGE', 'language "cobol"'],
+    [{ ...program, tests: [{ expectedOutput: '1' }], checker: { type: 'program', language: 'cobol', code: '' } }, 'EXEC_ERR_INVALID_FIELD', 'checker.language "cobol" is not supported'],
+    [{ ...program, tests: [{ expectedOutput: '1' }], checker: { type: 'program', code: '' } }, 'EXEC_ERR_MISSING_FIELD', 'checker.language is required'],
+    [{ ...program, tests: [{ expectedOutput: '1' }], checker: { type: 'lines', code: '' } }, 'EXEC_ERR_INVALID_FIELD', 'checker.code applies only to a checker program']
   ]
   const startsBefore = pool.available + pool.borrowed
   for (const [body, code, message] of cases) {

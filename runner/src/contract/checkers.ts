@@ -1,12 +1,29 @@
 // How a judge compares a test's output with its expected answer (issue 15): the agent judges each test
 // as it ends (so that it can stop at the first failure), and the proxy checks a request's checker with it.
 
+import type { JobLimits } from './limits'
+
 /** A comparing checker, as a judge request names it. */
 export type Comparison =
   | { type: 'exact' }
   | { type: 'lines' }
   | { type: 'tokens' }
   | { type: 'float', absolute?: number, relative?: number }
+
+/**
+ * A checker program, called as testlib's checkers are: `checker input output answer`, three files. Its
+ * exit status is the verdict: 0 accepted, 1 wrong answer, 2 presentation error, anything else (or a
+ * crash, or its limits passed) the judge's own failure. What it prints is the test's checker message.
+ */
+export interface ProgramChecker {
+  type: 'program'
+  language: string
+  code: string
+  /** Its compile's and each run's limits, as the proxy resolved them (the agent's defaults without). */
+  limits?: JobLimits
+}
+
+export type Checker = Comparison | ProgramChecker
 
 /** What a checker says of one test's output. */
 export interface CheckResult {

@@ -1,4 +1,4 @@
-import type { Comparison } from './checkers'
+import type { Checker } from './checkers'
 import type { StageLimits } from './limits'
 
 // A job as the proxy sends it to the agent, and its result as the agent answers it.
@@ -41,7 +41,7 @@ export interface JudgeTest {
 
 export interface JudgeSpec {
   tests: JudgeTest[]
-  checker: Comparison
+  checker: Checker
   /** The tests after the first that is not accepted are skipped. */
   stopOnFirstFailure: boolean
   /** Each test's stdout and stderr are cut to this many bytes in its report. */

@@ -32,7 +32,7 @@ export function submissionBodySchema (config: Config) {
 }
 
 /** The checkers a judge request may name (contract/checkers.ts). */
-export const CHECKER_TYPES = ['exact', 'lines', 'tokens', 'float'] as const
+export const CHECKER_TYPES = ['exact', 'lines', 'tokens', 'float', 'program'] as const
 
 /** POST /api/v1/judge: the program as execute takes it (without stdin: each test has its own), and its tests. */
 export function judgeBodySchema (config: Config) {
@@ -51,7 +51,10 @@ function judgeProperties (config: Config) {
     checker: Type.Optional(Type.Object({
       type: Type.Union(CHECKER_TYPES.map((type) => Type.Literal(type))),
       absolute: Type.Optional(Type.Number({ minimum: 0 })),
-      relative: Type.Optional(Type.Number({ minimum: 0 }))
+      relative: Type.Optional(Type.Number({ minimum: 0 })),
+      // A checker program's (type program).
+      language: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      code: Type.Optional(Type.String())
     }, { additionalProperties: false })),
     stopOnFirstFailure: Type.Optional(Type.Boolean())
   }
