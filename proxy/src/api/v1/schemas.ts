@@ -95,6 +95,13 @@ const Stage = Type.Union([Type.Null(), Type.Object({
   status: Type.String()
 })])
 
+/** Where a job's time went: waiting for a runner, on it, in all. */
+const Timing = Type.Object({
+  queueMs: Type.Number(),
+  runnerMs: Type.Number(),
+  totalMs: Type.Number()
+})
+
 export const ExecuteResponse = Type.Object({
   language: Type.String(),
   version: Type.String(),
@@ -102,11 +109,7 @@ export const ExecuteResponse = Type.Object({
   compile: Stage,
   run: Stage,
   message: Type.Optional(Type.String()),
-  timing: Type.Object({
-    queueMs: Type.Number(),
-    runnerMs: Type.Number(),
-    totalMs: Type.Number()
-  })
+  timing: Timing
 })
 
 const Test = Type.Object({
@@ -138,11 +141,7 @@ export const JudgeResponse = Type.Object({
     compiles: Type.Integer()
   }),
   message: Type.Optional(Type.String()),
-  timing: Type.Object({
-    queueMs: Type.Number(),
-    runnerMs: Type.Number(),
-    totalMs: Type.Number()
-  })
+  timing: Timing
 })
 
 export const SubmissionResponse = Type.Object({
