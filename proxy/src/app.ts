@@ -7,6 +7,7 @@ import { errorHandler } from './error-handler'
 import { NotFoundError } from './errors'
 import type { ExecutionPool } from './execution-pool'
 import { opsApi } from './api/ops'
+import { judge0Api } from './api/judge0'
 import { pistonApi } from './api/piston'
 import { v1Api } from './api/v1'
 import { Metrics } from './metrics'
@@ -64,6 +65,7 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
   void app.register(opsApi, { pool, metrics })
   void app.register(v1Api, { prefix: '/api/v1', ...services })
   void app.register(pistonApi, { prefix: '/api/v2', ...services })
+  void app.register(judge0Api, { prefix: '/judge0', ...services })
   // Answers finished during shutdown close their connection, or an idle keep-alive would hold the exit back.
   app.addHook('preClose', async () => {
     closing = true
