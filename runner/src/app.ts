@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
 import { parseStatBytes, type MemoryCgroup } from './cgroup'
 import { argsProblem } from './contract/args'
+import { COMPARISON_TYPES } from './contract/checkers'
 import type { AgentConfig } from './config'
 import { INTERACTIVE_PROTOCOL } from './contract/interactive-protocol'
 import { interactiveJob, type InteractiveJob } from './interactive'
@@ -103,7 +104,7 @@ function checkJudge (judge: JudgeSpec, invalid: (message: string) => Error): voi
   if (program && (typeof checker.language !== 'string' || !findLanguage(checker.language) || typeof checker.code !== 'string')) {
     throw invalid('a judge.checker program needs a supported language and its code')
   }
-  if (!program && (typeof checker !== 'object' || checker === null || !['exact', 'lines', 'tokens', 'float'].includes(checker.type as string) ||
+  if (!program && (typeof checker !== 'object' || checker === null || !(COMPARISON_TYPES as readonly unknown[]).includes(checker.type) ||
       !bound(checker.absolute) || !bound(checker.relative))) {
     throw invalid('judge.checker must be {type: exact | lines | tokens | float, absolute?, relative?} or {type: program, language, code}')
   }

@@ -25,14 +25,14 @@ export interface AcquireOptions {
   patient?: boolean
 }
 
+/** The longest a timer may wait: a runner's start waits for a CPU slot for as long as it takes. */
+const FOREVER_MS = 2 ** 31 - 1
+
 /**
  * CPU weights (cpu-shares): an interactive session's runner weighs an eighth of a batch job's, so that
  * what a session computes takes little from the batch jobs running on their slots, and nothing when it
  * waits for input.
  */
-/** The longest a timer may wait: a runner's start waits for a CPU slot for as long as it takes. */
-const FOREVER_MS = 2 ** 31 - 1
-
 export const BATCH_CPU_SHARES = 1024
 export const INTERACTIVE_CPU_SHARES = 128
 

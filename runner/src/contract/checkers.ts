@@ -3,6 +3,9 @@
 
 import type { JobLimits } from './limits'
 
+/** The comparing checkers' types: with `program`, every checker a judge request may name. */
+export const COMPARISON_TYPES = ['exact', 'lines', 'tokens', 'float'] as const
+
 /** A comparing checker, as a judge request names it. */
 export type Comparison =
   | { type: 'exact' }

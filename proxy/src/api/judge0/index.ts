@@ -1,18 +1,21 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { keysConfigured } from '../../auth'
-import { isClientError } from '../../errors'
+import { keysConfigured, userOf as keyUser } from '../../auth'
+import { isClientError, UnauthorizedError } from '../../errors'
 import { jobInput } from '../../job-input'
 import { servicesOf, type Services } from '../../services'
 import type { SubmissionResult } from '../../submissions/queue'
 import type { ExecutionAnswer } from '../../execution'
-import { JUDGE0_LANGUAGES, judge0Language, languageDetails } from './languages'
+import { JUDGE0_LANGUAGES, judge0Language, languageDetails, type Judge0Language } from './languages'
 import { STATUSES } from './statuses'
 import {
   jobRequestOf, judge0Request, Judge0ValidationError, judge0View, requestedFields, type Judge0Record
 } from './submission'
 
 type Query = Record<string, string | undefined>
+
+/** What is kept of a Judge0 submission besides the queue's: its request, its times, whose it is. */
+type Kept = Omit<Judge0Record, 'state' | 'answer'> & { userId?: string }
 
 /**
  * Judge0 CE v1.13.1's API under /judge0, in its shapes: statuses, languages (with Judge0's ids), and
@@ -23,33 +26,33 @@ type Query = Record<string, string | undefined>
 export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
   const { config, pool, submissions } = servicesOf(options)
   // Each submission's Judge0 request, by token, as long as the queue keeps its result (and no more than it keeps).
-  const records = new Map<string, Judge0Record & { userId?: string }>()
+  const records = new Map<string, Kept>()
   const keep = config.submissions.maxFinished + config.submissions.maxQueued
-  const remember = (record: Judge0Record & { userId?: string }) => {
+  const remember = (record: Kept) => {
     records.set(record.token, record)
     while (records.size > keep) records.delete(records.keys().next().value!)
   }
 
   // X-Auth-Token, as a header or in the query, is one of our API keys; without keys anyone may submit.
+  // Judge0 answers a missing or unknown token with a bare 401.
   const userOf = (request: FastifyRequest, reply: FastifyReply): string | undefined | null => {
     if (!keysConfigured(config)) return undefined
     const header = request.headers['x-auth-token']
-    const token = typeof header === 'string' ? header : (request.query as Query)['X-Auth-Token']
-    const user = token !== undefined && Object.hasOwn(config.auth.keys, token) ? config.auth.keys[token] : undefined
-    if (user === undefined) {
+    try {
+      return keyUser(config, typeof header === 'string' ? header : (request.query as Query)['X-Auth-Token'], undefined)
+    } catch (err) {
+      if (!(err instanceof UnauthorizedError)) throw err
       void reply.code(401).send()
       return null
     }
-    return user
   }
 
   app.get('/statuses', async () => STATUSES)
 
   const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name)
-  app.get('/languages', async () => JUDGE0_LANGUAGES.filter((language) => language.listed)
-    .map((language) => ({ id: language.id, name: language.label(pool.versions[language.language] ?? 'unknown') })).sort(byName))
-  app.get('/languages/all', async () => JUDGE0_LANGUAGES
-    .map((language) => ({ id: language.id, name: language.label(pool.versions[language.language] ?? 'unknown'), is_archived: false })).sort(byName))
+  const named = (language: Judge0Language) => ({ id: language.id, name: language.label(pool.versions[language.language] ?? 'unknown') })
+  app.get('/languages', async () => JUDGE0_LANGUAGES.filter((language) => language.listed).map(named).sort(byName))
+  app.get('/languages/all', async () => JUDGE0_LANGUAGES.map((language) => ({ ...named(language), is_archived: false })).sort(byName))
   app.get('/languages/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const language = judge0Language(Number(request.params.id))
     if (!language) return reply.code(404).send({ error: 'Not Found' })
@@ -79,9 +82,7 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
       if (isClientError(err)) return reply.code(422).send({ base: [err.message] })
       throw err
     }
-    const record: Judge0Record & { userId?: string } = {
-      token: '', request: judge0, createdAt: new Date().toISOString(), state: 'queued', userId: user
-    }
+    const record: Kept = { token: '', request: judge0, createdAt: new Date().toISOString(), userId: user }
     let finished: (answer: ExecutionAnswer) => void = () => {}
     const done = new Promise<ExecutionAnswer>((resolve) => { finished = resolve })
     let view
@@ -89,9 +90,7 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
       // Without keys each submission counts as a user of its own: Judge0 has no users, only its queue.
       view = submissions.submit(user ?? `judge0:${randomBytes(9).toString('base64url')}`, input, {
         watcher: (event) => {
-          if (event.type === 'running') record.state = 'running'
           if (event.type !== 'done') return
-          record.state = 'done'
           record.finishedAt = new Date().toISOString()
           finished(event.result as ExecutionAnswer)
         }
@@ -103,8 +102,8 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     record.token = view.id
     remember(record)
     if (query.wait !== 'true') return reply.code(201).send({ token: record.token })
-    record.answer = await done
-    return reply.code(201).send(judge0View(record, fields.fields, base64, pool.versions))
+    const answer = await done
+    return reply.code(201).send(judge0View({ ...record, state: 'done', answer }, fields.fields, base64, pool.versions))
   })
 
   app.get('/submissions/:token', async (request: FastifyRequest<{ Params: { token: string }, Querystring: Query }>, reply) => {

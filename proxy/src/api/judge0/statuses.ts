@@ -1,6 +1,6 @@
 import { constants } from 'node:os'
 import type { StageReport } from '../../../../runner/src/contract/job'
-import { judge0Lines } from '../../../../runner/src/contract/checkers'
+import { compareOutput } from '../../../../runner/src/contract/checkers'
 import type { ExecutionAnswer } from '../../execution'
 
 /** Judge0's statuses (app/enumerations/status.rb), by id. */
@@ -41,6 +41,6 @@ export function statusOf (answer: ExecutionAnswer, expectedOutput: string | null
       }
       return { id: 11, message: `Exited with error status ${run.exitCode}` }
   }
-  if (expectedOutput !== null && judge0Lines(run.stdout).join('\n') !== judge0Lines(expectedOutput).join('\n')) return { id: 4, message: null }
+  if (expectedOutput !== null && !compareOutput({ type: 'lines' }, run.stdout, expectedOutput).accepted) return { id: 4, message: null }
   return { id: 3, message: null }
 }

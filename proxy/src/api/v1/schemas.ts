@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { MAX_USER_ID_LENGTH } from '../../auth'
 import type { Config } from '../../config'
 import { MAX_ARGS } from '../../../../runner/src/contract/args'
+import { COMPARISON_TYPES } from '../../../../runner/src/contract/checkers'
 import { LIMIT_NAMES, type StageLimits } from '../../../../runner/src/contract/limits'
 
 const stageLimits = (max: StageLimits) => Type.Optional(Type.Object(
@@ -32,7 +33,7 @@ export function submissionBodySchema (config: Config) {
 }
 
 /** The checkers a judge request may name (contract/checkers.ts). */
-export const CHECKER_TYPES = ['exact', 'lines', 'tokens', 'float', 'program'] as const
+const CHECKER_TYPES = [...COMPARISON_TYPES, 'program'] as const
 
 /** POST /api/v1/judge: the program as execute takes it (without stdin: each test has its own), and its tests. */
 export function judgeBodySchema (config: Config) {
