@@ -14,6 +14,7 @@ describe('the request log and API keys', () => {
     expect(redactedUrl('/api/v1/ws?userId=ann&APIKEY=secret#x')).toBe('/api/v1/ws?userId=ann&APIKEY=[redacted]#x')
     expect(redactedUrl('/api/v1/ws?userId=ann')).toBe('/api/v1/ws?userId=ann')
     expect(redactedUrl('/api/v1/ws?myapiKey=1')).toBe('/api/v1/ws?myapiKey=1')
+    expect(redactedUrl('/judge0/submissions/t?X-Auth-Token=k-123&fields=*')).toBe('/judge0/submissions/t?X-Auth-Token=[redacted]&fields=*')
   })
 
   test("the app's request line carries the redacted URL", async () => {
