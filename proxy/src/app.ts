@@ -11,7 +11,7 @@ import { judge0Api } from './api/judge0'
 import { pistonApi } from './api/piston'
 import { v1Api } from './api/v1'
 import { Metrics } from './metrics'
-import type { Services } from './services'
+import { SERVICE_VERSION, type Services } from './services'
 import { poolSubmissionQueue } from './submissions/pool-queue'
 
 export interface AppOptions {
@@ -58,7 +58,7 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
   void app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } })
   void app.register(swagger, {
     openapi: {
-      info: { title: 'codeexec', description: 'Runs programs in sandboxed warm runners; Piston v2 compatible.', version: '0.1.0' }
+      info: { title: 'codeexec', description: 'Runs programs in sandboxed warm runners; Piston v2 compatible.', version: SERVICE_VERSION }
     }
   })
   // Each API a plugin with its prefix, registered after swagger so that swagger sees their routes.

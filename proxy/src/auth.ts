@@ -19,9 +19,9 @@ export function apiKeyOf (headers: IncomingHttpHeaders, query?: Record<string, u
   return typeof query?.apiKey === 'string' && query.apiKey !== '' ? query.apiKey : undefined
 }
 
-/** A request's URL as it may be logged: an API key given in the query (`apiKey=`, Judge0's `X-Auth-Token=`) is replaced. */
+/** A request's URL as it may be logged: an API key given in the query (`apiKey=`, Judge0's `X-Auth-Token=` and `X-Auth-User=`) is replaced. */
 export function redactedUrl (url: string): string {
-  return url.replace(/([?&](?:apiKey|X-Auth-Token)=)[^&#]*/gi, '$1[redacted]')
+  return url.replace(/([?&](?:apiKey|X-Auth-Token|X-Auth-User)=)[^&#]*/gi, '$1[redacted]')
 }
 
 /**

@@ -91,6 +91,10 @@ export const ConfigSchema = Type.Object({
     /** API keys, each mapped to its user id. Without keys the service is single-tenant. */
     keys: Type.Record(Type.String({ minLength: 16 }), Type.String({ minLength: 1, maxLength: 128 }), { default: {} })
   }, { additionalProperties: false, default: {} }),
+  judge0: Type.Object({
+    /** Judge0's X-Auth-User tokens (its AUTHZ_TOKEN): they may list every submission. Without any, that is a 403, as in Judge0. */
+    authUsers: Type.Array(Type.String({ minLength: 16 }), { default: [] })
+  }, { additionalProperties: false, default: {} }),
   websocket: Type.Object({
     /** A socket whose unsent events pass this many bytes (a client that stopped reading) is closed. */
     maxBufferedBytes: Type.Integer({ minimum: 64 * 1024, default: 8 * MiB })

@@ -35,6 +35,10 @@ export interface ExecutionInput {
   stdin: string
   args: string[]
   limits: JobLimits
+  /** Options for the compiler, before the sources (Judge0's compiler_options). */
+  compileArgs?: string[]
+  /** The run's stderr read as its stdout (Judge0's redirect_stderr_to_stdout). */
+  stderrToStdout?: boolean
   /** Have each stage's `output` (stdout and stderr interleaved as read) in the answer: Piston's. */
   interleaved?: boolean
   /** A judge job: compiled once, run once per test (judge-input.ts); `stdin` is then unused. */
@@ -127,6 +131,8 @@ export async function executeJob (
     ...(input.entryName !== undefined ? { entryName: input.entryName } : {}),
     ...(input.files?.length ? { files: input.files } : {}),
     args: input.args,
+    ...(input.compileArgs?.length ? { compileArgs: input.compileArgs } : {}),
+    ...(input.stderrToStdout ? { stderrToStdout: true } : {}),
     limits,
     ...(input.interleaved ? { interleaved: true } : {}),
     ...(input.judge ? { judge: input.judge } : {})

@@ -16,6 +16,10 @@ export interface JobRequest {
   files?: SourceFile[]
   stdin?: string
   args?: string[]
+  /** Options for the compiler, before the sources. */
+  compileArgs?: string[]
+  /** The run's stderr read as its stdout. */
+  stderrToStdout?: boolean
   limits?: RequestedLimits
 }
 
@@ -38,11 +42,21 @@ export function jobInput (request: JobRequest, config: Config, versions: Record<
   }
   const argsWrong = argsProblem(request.args ?? [])
   if (argsWrong) throw new InvalidFieldError(argsWrong.field, argsWrong.problem)
+  const compileArgsWrong = argsProblem(request.compileArgs ?? [], 'compileArgs')
+  if (compileArgsWrong) throw new InvalidFieldError(compileArgsWrong.field, compileArgsWrong.problem)
   if (request.code === undefined && request.files === undefined) throw new MissingFieldError('code (or files)')
   if (request.code !== undefined && request.files !== undefined) throw new InvalidFieldError('files', 'cannot come with code: send one or the other')
   const source: PreparedFiles = request.files !== undefined
     ? prepareFiles(request.files, language, config.runner.scratchBytes)
     : { code: request.code ?? '', files: [] }
   const limits = effectiveLimits(config, language, request.limits)
-  return { language, ...source, stdin: request.stdin ?? '', args: request.args ?? [], limits }
+  return {
+    language,
+    ...source,
+    stdin: request.stdin ?? '',
+    args: request.args ?? [],
+    ...(request.compileArgs?.length ? { compileArgs: request.compileArgs } : {}),
+    ...(request.stderrToStdout ? { stderrToStdout: true } : {}),
+    limits
+  }
 }

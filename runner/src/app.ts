@@ -83,6 +83,12 @@ export function parseJob (header: string): JobRequest {
   }
   const argsWrong = argsProblem(job.args ?? [])
   if (argsWrong) throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', `${argsWrong.field} ${argsWrong.problem}`)
+  if (job.compileArgs !== undefined && !(Array.isArray(job.compileArgs) && job.compileArgs.every((arg) => typeof arg === 'string'))) {
+    throw invalid('compileArgs must be an array of strings')
+  }
+  const compileArgsWrong = argsProblem(job.compileArgs ?? [], 'compileArgs')
+  if (compileArgsWrong) throw invalid(`${compileArgsWrong.field} ${compileArgsWrong.problem}`)
+  if (job.stderrToStdout !== undefined && typeof job.stderrToStdout !== 'boolean') throw invalid('stderrToStdout must be a boolean')
   if (job.limits !== undefined && (typeof job.limits !== 'object' || job.limits === null ||
       !isStageLimits(job.limits.compile) || !isStageLimits(job.limits.run))) {
     throw invalid(`limits.compile and limits.run may hold only ${LIMIT_NAMES.join(', ')}, each a positive integer`)
@@ -95,8 +101,8 @@ function checkJudge (judge: JudgeSpec, invalid: (message: string) => Error): voi
   if (typeof judge !== 'object' || judge === null) throw invalid('judge must be an object')
   const isText = (value: unknown) => typeof value === 'string'
   if (!Array.isArray(judge.tests) || judge.tests.length === 0 || !judge.tests.every((test) => typeof test === 'object' && test !== null &&
-      isText(test.name) && isText(test.stdin) && isText(test.expectedOutput) && isStageLimits(test.limits))) {
-    throw invalid('judge.tests must be a non-empty array of {name, stdin, expectedOutput, limits?}')
+      isText(test.name) && isText(test.stdin) && (test.expectedOutput === undefined || isText(test.expectedOutput)) && isStageLimits(test.limits))) {
+    throw invalid('judge.tests must be a non-empty array of {name, stdin, expectedOutput?, limits?}')
   }
   const checker = judge.checker as { type?: unknown, absolute?: unknown, relative?: unknown, language?: unknown, code?: unknown }
   const bound = (value: unknown) => value === undefined || (typeof value === 'number' && Number.isFinite(value) && value >= 0)

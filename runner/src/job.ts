@@ -99,7 +99,7 @@ export async function runJob (
     mkdirSync(dir, { mode: 0o700 })
     chownSync(dir, config.uid, config.gid)
     const files = job.files ?? []
-    const commands = commandsFor(language, job.code, job.entryName, files)
+    const commands = commandsFor(language, job.code, job.entryName, files, job.compileArgs)
     writeScratchFile(dir, commands.fileName, (language.prelude ?? '') + job.code, config.uid, config.gid)
     for (const file of files) {
       writeScratchFile(dir, file.name, file.encoding === 'base64' ? Buffer.from(file.content, 'base64') : file.content, config.uid, config.gid)
@@ -108,7 +108,7 @@ export async function runJob (
     // One stage: its verdict becomes the job's; the run stage, the last, has the launcher clean up after it.
     const runOne = async (name: StageName, argv: string[], input: Buffer[]) => {
       const running = runStage({
-        ...stage, argv, stdin: input, limits: limits[name], cleanUp: name === 'run',
+        ...stage, argv, stdin: input, limits: limits[name], cleanUp: name === 'run', stderrToStdout: name === 'run' && job.stderrToStdout === true,
         interactive: name === 'run' && live?.interactive === true,
         onOutput: live && ((stream, chunk) => live.onOutput(name, stream, chunk))
       })
@@ -126,7 +126,9 @@ export async function runJob (
     if (status === 'ok' && job.judge) {
       // Compiled once, run once per test: the job's status stays the compile's.
       const checker = checkerOf(job.judge, dir, config)
-      const judged = await runTests(job.judge, { dir, argv, runLimits: limits.run, stage, checker, onTest: live?.onTest })
+      const judged = await runTests(job.judge, {
+        dir, argv, runLimits: limits.run, stage: { ...stage, stderrToStdout: job.stderrToStdout === true }, checker, onTest: live?.onTest
+      })
       tests = judged.tests
       problems = judged.cleanup
     } else if (status === 'ok') {

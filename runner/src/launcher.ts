@@ -23,6 +23,8 @@ export interface LaunchRequest {
   stream?: boolean
   /** Keep the program's stdin open after `stdin` and take `control` lines while it runs (implies `stream`). */
   interactive?: boolean
+  /** The program's stderr is its stdout pipe too (2>&1): one stream, in the order written. */
+  stderrToStdout?: boolean
 }
 
 export interface LaunchCallbacks {
@@ -61,7 +63,8 @@ export function encodeLaunch (request: LaunchRequest): Buffer[] {
   const stream = request.stream === true || request.interactive === true
   const fields = [
     request.uid, request.gid, request.cpuTimeMs, request.memoryBytes, request.processes, request.fileSizeBytes, request.openFiles,
-    request.outputBytes, block.length, stdinLength, request.cleanUp ? 1 : 0, stream ? 1 : 0, request.timeoutMs, request.interactive ? 1 : 0
+    request.outputBytes, block.length, stdinLength, request.cleanUp ? 1 : 0, stream ? 1 : 0, request.timeoutMs, request.interactive ? 1 : 0,
+    request.stderrToStdout ? 1 : 0
   ]
   const header = `J ${fields.join(' ')}\n`
   return [Buffer.concat([Buffer.from(header), block]), ...request.stdin]

@@ -23,7 +23,7 @@
 // /proc of its own (see become_program).
 //
 // Protocol, on stdin (one request at a time):
-//   J uid gid cpu_ms memory_bytes nproc fsize nofile output_bytes block_len stdin_len clean stream wall_ms interactive\n
+//   J uid gid cpu_ms memory_bytes nproc fsize nofile output_bytes block_len stdin_len clean stream wall_ms interactive merge\n
 //   block: argc envc, then cwd, each arg, each env (block_len bytes): numbers as 4-byte little-endian,
 //          each string as its 4-byte little-endian length and its bytes (none of them NUL)
 //   stdin: the program's standard input              (stdin_len bytes)
@@ -34,6 +34,7 @@
 //   runs (output is then streamed too), until an x line, which ends the request even after the stage:
 //     i len\n then len bytes (at most 32768): more stdin      e\n: close the program's stdin
 //     s signo\n: send a signal to the program's process group x\n: the agent sends nothing more
+//   merge: 1 to give the program its stdout pipe as its stderr too (2>&1): one stream, in the order written
 //   C uid gid\n: clean up after the uid: kill all its processes, remove its System V IPC objects, empty
 //   every dir
 // On fd 3, when the agent opened it: kill lines, out of band. `k N\n` kills the Nth stage (J request) of
@@ -95,7 +96,7 @@
 #define SAMPLE_LATER_MS 50
 
 struct job {
-  long long uid, gid, cpu_ms, memory_bytes, nproc, fsize, nofile, output_bytes, clean, stream, wall_ms, interactive;
+  long long uid, gid, cpu_ms, memory_bytes, nproc, fsize, nofile, output_bytes, clean, stream, wall_ms, interactive, merge;
   // Set once the request's x line was read.
   int control_ended;
   char *block;
@@ -816,7 +817,7 @@ static void child_fail(int exec_fd, const char *what) {
 static void become_program(const struct job *job, int in, int out, int err, int exec_fd, const sigset_t *mask) {
   dup2(in, 0);
   dup2(out, 1);
-  dup2(err, 2);
+  dup2(job->merge ? out : err, 2);
   // Every other descriptor goes: one close_range where the kernel has it, else one close per fd.
   if (exec_fd != 3) dup2(exec_fd, 3);
   fcntl(3, F_SETFD, FD_CLOEXEC);
@@ -1356,9 +1357,9 @@ int main(int argc, char **argv) {
       continue;
     }
     unsigned long long block_len = 0, input_len = 0;
-    if (sscanf(line, "J %lld %lld %lld %lld %lld %lld %lld %lld %llu %llu %lld %lld %lld %lld", &job.uid, &job.gid, &job.cpu_ms,
+    if (sscanf(line, "J %lld %lld %lld %lld %lld %lld %lld %lld %llu %llu %lld %lld %lld %lld %lld", &job.uid, &job.gid, &job.cpu_ms,
                &job.memory_bytes, &job.nproc, &job.fsize, &job.nofile, &job.output_bytes, &block_len, &input_len, &job.clean, &job.stream,
-               &job.wall_ms, &job.interactive) != 14 ||
+               &job.wall_ms, &job.interactive, &job.merge) != 15 ||
         job.uid <= 0 || job.gid <= 0 || block_len > (64u << 20) || input_len > (1024ull << 20)) {
       return 2;
     }

@@ -19,6 +19,8 @@ export interface StageOptions {
   cleanUp?: boolean
   /** Keep the program's stdin open for the launcher's control lines (Launcher.control). */
   interactive?: boolean
+  /** The program's stderr is its stdout (2>&1, sandbox-exec.c's merge): one stream, in the order written. */
+  stderrToStdout?: boolean
   /** Called with the program's output as it is read, for a streamed job. */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void
 }
@@ -109,7 +111,8 @@ export function runStage (options: StageOptions): Promise<StageResult> {
       outputBytes: limits.outputBytes,
       cleanUp: options.cleanUp,
       stream: options.onOutput !== undefined,
-      interactive: options.interactive
+      interactive: options.interactive,
+      stderrToStdout: options.stderrToStdout
     }, {
       output: (stream, chunk) => {
         chunks.push({ stream, data: chunk })

@@ -1,5 +1,9 @@
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { parseConfig } from '../../proxy/src/config'
 import { call, listenAndFill, realApp, waitFor } from '../helpers/docker'
+import { makeZip } from '../helpers/zip'
+import docs from '../fixtures/judge0/docs-examples.json'
 
 // Issue 16 (a first slice): Judge0 CE v1.13.1's API under /judge0, called as its documentation shows
 // its users calling it, on real containers.
@@ -74,7 +78,9 @@ test('base64 both ways', async () => {
   expect(Buffer.from(body.stdout, 'base64').toString()).toBe('été\n')
   expect(body.status.id).toBe(3)
   const read = await judge0.get(body.token, 'base64_encoded=true&fields=stdin,stdout')
-  expect(read.body).toEqual({ stdin: encode('été'), stdout: body.stdout })
+  // Judge0's Ruby writes base64 in lines of 60, each ended by a newline.
+  expect(read.body).toEqual({ stdin: `${encode('été')}\n`, stdout: body.stdout })
+  expect(body.stdout).toMatch(/\n$/)
 })
 
 test('every status a real program can give, each as its signal or exit code says', async () => {
@@ -114,15 +120,152 @@ test("the 422s, every problem by field, as Judge0 writes them", async () => {
     enable_network: ['programs never have a network here: runners have none at all']
   })
   expect((await judge0.submit({ source_code: 'print(1)', language_id: 71, wall_time_limit: 18 })).body)
-    .toEqual({ wall_time_limit: ["must be less than or equal to 15 (this server's maximum)"] })
+    .toEqual({ wall_time_limit: ['must be less than or equal to 15'] })
   await waitFor('the pool full again', () => pool.available === 2)
+})
+
+/** An answer as Judge0's docs show it, its run's own values (token, time, memory) taken from ours. */
+function asDocs (documented: Record<string, unknown>, ours: Record<string, unknown>) {
+  const variable = ['token', 'time', 'memory'].filter((field) => field in documented)
+  for (const field of variable) expect(typeof ours[field]).toBe(typeof documented[field])
+  return { ...documented, ...Object.fromEntries(variable.map((field) => [field, ours[field]])) }
+}
+
+test("Judge0's documented examples answer as its docs show (fixtures from docs/api)", async () => {
+  for (const example of [docs.create_wait, docs.create_no_language, docs.create_unknown_language, docs.get_base64]) {
+    const { statusCode, body } = await judge0.submit(example.body, example.query)
+    expect([example.doc, statusCode]).toEqual([example.doc, example.status])
+    expect(body).toEqual(asDocs(example.answer, body))
+  }
+  const batch = await call(base, { url: '/judge0/submissions/batch', payload: docs.batch_create.body })
+  expect(batch.statusCode).toBe(docs.batch_create.status)
+  const tokens = batch.json().map((entry: { token: string }) => entry.token)
+  expect(tokens).toHaveLength(3)
+  let shown: any
+  await waitFor('the batch done', async () => {
+    shown = (await call(base, { url: `/judge0/submissions/batch?tokens=${tokens.join(',')}&${docs.batch_show.query}` })).json()
+    return shown.submissions.every((entry: any) => entry.status_id > 2)
+  })
+  expect(shown).toEqual({ submissions: docs.batch_show.answer.submissions.map((entry, index) => ({ ...entry, token: tokens[index] })) })
+  const mixed = await call(base, { url: '/judge0/submissions/batch', payload: docs.batch_create_with_errors.body })
+  expect(mixed.statusCode).toBe(201)
+  expect(mixed.json()).toEqual(docs.batch_create_with_errors.answer.map((entry) => 'token' in entry ? { token: expect.any(String) } : entry))
+})
+
+test('batches: at most 20, at least one, unknown tokens null, all refused a 422', async () => {
+  const one = { source_code: 'print(1)', language_id: 71 }
+  const over = await call(base, { url: '/judge0/submissions/batch', payload: { submissions: Array(21).fill(one) } })
+  expect([over.statusCode, over.json()]).toEqual([400, { error: 'number of submissions in a batch should be less than or equal to 20' }])
+  const none = await call(base, { url: '/judge0/submissions/batch', payload: { submissions: [] } })
+  expect([none.statusCode, none.json()]).toEqual([400, { error: 'there should be at least one submission in a batch' }])
+  const refused = await call(base, { url: '/judge0/submissions/batch', payload: { submissions: [{ language_id: 71 }] } })
+  expect([refused.statusCode, refused.json()]).toEqual([422, [{ source_code: ["can't be blank"] }]])
+  const unknown = await call(base, { url: '/judge0/submissions/batch?tokens=nope,nada', headers: {} })
+  expect(unknown.json()).toEqual({ submissions: [null, null] })
+  expect((await call(base, { url: '/judge0/submissions/batch?tokens=' })).statusCode).toBe(400)
+  expect((await call(base, { url: '/judge0/submissions/batch?tokens=a&fields=bogus' })).json()).toEqual({ error: 'invalid fields: [bogus]' })
+})
+
+test('compiler_options reach the compiler, before the source; a bad one is the compiler\'s error', async () => {
+  const program = '#include <stdio.h>\nint main(){\n#ifdef ANSWER\nprintf("%d\\n", ANSWER);\n#else\nputs("none");\n#endif\n}'
+  const defined = await judge0.submit({ source_code: program, language_id: 50, compiler_options: '-DANSWER=42 -O0' })
+  expect([defined.body.status.id, defined.body.stdout]).toEqual([3, '42\n'])
+  const plain = await judge0.submit({ source_code: program, language_id: 54 })
+  expect(plain.body.stdout).toBe('none\n')
+  const bad = await judge0.submit({ source_code: program, language_id: 50, compiler_options: '--no-such-option' })
+  expect(bad.body.status.id).toBe(6)
+  expect(bad.body.compile_output).toMatch(/no-such-option/)
+})
+
+test('redirect_stderr_to_stdout: both streams in stdout, in the order written', async () => {
+  const code = 'import sys\nprint("one", flush=True)\nprint("two", file=sys.stderr, flush=True)\nprint("three", flush=True)'
+  const merged = await judge0.submit({ source_code: code, language_id: 71, redirect_stderr_to_stdout: true })
+  expect([merged.body.stdout, merged.body.stderr]).toEqual(['one\ntwo\nthree\n', null])
+  const apart = await judge0.submit({ source_code: code, language_id: 71 })
+  expect([apart.body.stdout, apart.body.stderr]).toEqual(['one\nthree\n', 'two\n'])
+})
+
+test('number_of_runs: run that many times from one compile, stopping at the first run not accepted', async () => {
+  const counter = '#include <stdio.h>\nint main(){int n; if (scanf("%d", &n) != 1) return 1; printf("%d\\n", n * 2); return 0;}'
+  const runs = await judge0.submit({ source_code: counter, language_id: 50, stdin: '21', expected_output: '42', number_of_runs: 5 }, 'wait=true&fields=*')
+  expect(runs.body).toMatchObject({ status: { id: 3 }, stdout: '42\n', number_of_runs: 5, exit_code: 0 })
+  expect(runs.body.time).toMatch(/^\d+\.\d+$/)
+  const wrong = await judge0.submit({ source_code: counter, language_id: 50, stdin: '1', expected_output: '3', number_of_runs: 5 })
+  expect(wrong.body.status.id).toBe(4)
+  const crash = await judge0.submit({ source_code: 'import sys\nsys.exit(2)', language_id: 71, number_of_runs: 4 })
+  expect([crash.body.status.id, crash.body.message]).toEqual([11, 'Exited with error status 2'])
+})
+
+test('additional_files: the zip is unpacked next to the program', async () => {
+  const zip = makeZip([{ name: 'data.txt', data: 'from the zip\n', deflate: true }, { name: 'helpers/util.py', data: 'WORD = "util"\n' }])
+  const code = 'import sys\nsys.path.insert(0, "helpers")\nimport util\nprint(open("data.txt").read().strip(), util.WORD)'
+  const { body } = await judge0.submit({ source_code: code, language_id: 71, additional_files: zip.toString('base64') }, 'wait=true&fields=stdout,stderr,status,additional_files')
+  expect([body.status.id, body.stdout, body.stderr]).toEqual([3, 'from the zip util\n', null])
+  expect(Buffer.from(body.additional_files, 'base64').equals(zip)).toBe(true)
+  const bomb = makeZip([{ name: 'zeros', data: Buffer.alloc(64 * 1024 * 1024), deflate: true }])
+  const refused = await judge0.submit({ source_code: code, language_id: 71, additional_files: bomb.toString('base64') })
+  expect([refused.statusCode, refused.body]).toEqual([422, { additional_files: ['unpacks to more than 4194304 bytes'] }])
+})
+
+test('callback_url: the result PUT there once done, base64, default fields; a dead one holds nothing up', async () => {
+  const received: Array<{ method: string, type: string, body: any }> = []
+  const listener = createServer((request: IncomingMessage, response) => {
+    let text = ''
+    request.on('data', (chunk) => { text += chunk })
+    request.on('end', () => {
+      received.push({ method: request.method!, type: request.headers['content-type']!, body: JSON.parse(text) })
+      response.end()
+    })
+  })
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
+  try {
+    const url = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/judge0-callback`
+    const { body } = await judge0.submit({ source_code: 'print("called back")', language_id: 71, callback_url: url }, '')
+    await waitFor('the callback', () => received.length === 1)
+    expect(received[0]).toEqual({
+      method: 'PUT',
+      type: 'application/json',
+      body: {
+        token: body.token, stdout: `${Buffer.from('called back\n').toString('base64')}\n`, stderr: null, compile_output: null, message: null,
+        status: { id: 3, description: 'Accepted' }, time: expect.any(String), memory: expect.any(Number)
+      }
+    })
+    // Nothing listens on the port now: the tries fail at once, and the submission is done regardless.
+    await new Promise((resolve) => listener.close(resolve))
+    const dead = await judge0.submit({ source_code: 'print(2)', language_id: 71, callback_url: url })
+    expect([dead.body.status.id, dead.body.stdout]).toEqual([3, '2\n'])
+  } finally {
+    listener.close()
+  }
+})
+
+test('information: /about names Judge0 1.13.1, /config_info, /workers from the pool, /system_info', async () => {
+  const about = (await call(base, { url: '/judge0/about' })).json()
+  expect(about).toMatchObject({ version: '1.13.1', maintainer: expect.stringContaining('codeexec') })
+  expect((await call(base, { url: '/judge0/version' })).text).toBe('1.13.1')
+  const info = (await call(base, { url: '/judge0/config_info' })).json()
+  expect(info).toMatchObject({ enable_wait_result: true, max_wall_time_limit: 15, max_submission_batch_size: 20, enable_network: false })
+  await waitFor('the pool full again', () => pool.available === 2)
+  expect((await call(base, { url: '/judge0/workers' })).json()).toEqual([
+    { queue: '1.13.1', size: 0, available: 2, idle: 2, working: 0, paused: 0, failed: expect.any(Number) }
+  ])
+  expect((await call(base, { url: '/judge0/system_info' })).json()).toMatchObject({ Architecture: expect.any(String), 'CPU(s)': expect.any(String), Mem: expect.any(String) })
+  expect((await call(base, { method: 'POST', url: '/judge0/authenticate' })).statusCode).toBe(200)
+  // No X-Auth-User configured: authorizing and listing are refused, as in Judge0 without AUTHZ_TOKEN.
+  expect((await call(base, { method: 'POST', url: '/judge0/authorize' })).statusCode).toBe(403)
+  expect((await call(base, { url: '/judge0/submissions' })).statusCode).toBe(403)
 })
 
 describe('with API keys', () => {
   const KEY_A = 'judge0-key-a-0123456789'
   const KEY_B = 'judge0-key-b-0123456789'
+  const ADMIN = 'judge0-admin-0123456789'
   const keyed = realApp(parseConfig({
-    poolName: 'e2e-judge0-keys', pool: { min: 1, max: 1 }, auth: { keys: { [KEY_A]: 'a', [KEY_B]: 'b' } }, submissions: { maxQueued: 1 }
+    poolName: 'e2e-judge0-keys',
+    pool: { min: 1, max: 1 },
+    auth: { keys: { [KEY_A]: 'a', [KEY_B]: 'b' } },
+    submissions: { maxQueued: 1 },
+    judge0: { authUsers: [ADMIN] }
   }))
   let keyedBase = ''
   beforeAll(async () => { keyedBase = await listenAndFill(keyed.app, keyed.pool, 1) })
@@ -138,6 +281,27 @@ describe('with API keys', () => {
     expect((await call(keyedBase, { url: `/judge0/submissions/${token}?X-Auth-Token=${KEY_A}` })).json().stdout).toBe('7\n')
     expect((await call(keyedBase, { url: `/judge0/submissions/${token}`, headers: { 'x-auth-token': KEY_B } })).statusCode).toBe(404)
   })
+  test('every call is authenticated; X-Auth-User authorizes and lists every submission, newest first, by page', async () => {
+    expect((await call(keyedBase, { url: '/judge0/statuses' })).statusCode).toBe(401)
+    expect((await call(keyedBase, { url: '/judge0/statuses', headers: { 'x-auth-token': KEY_B } })).statusCode).toBe(200)
+    expect((await call(keyedBase, { method: 'POST', url: '/judge0/authenticate', headers: { 'x-auth-token': 'wrong-key-0123456789' } })).statusCode).toBe(401)
+    const headers = { 'x-auth-token': KEY_A, 'x-auth-user': ADMIN }
+    expect((await call(keyedBase, { method: 'POST', url: '/judge0/authorize', headers })).statusCode).toBe(200)
+    expect((await call(keyedBase, { method: 'POST', url: '/judge0/authorize', headers: { 'x-auth-token': KEY_A, 'x-auth-user': KEY_A } })).statusCode).toBe(403)
+    for (const [key, word] of [[KEY_A, 'first'], [KEY_B, 'second'], [KEY_A, 'third']]) {
+      await call(keyedBase, { url: '/judge0/submissions?wait=true', payload: { source_code: `print("${word}")`, language_id: 71 }, headers: { 'x-auth-token': key } })
+    }
+    const page = await call(keyedBase, { url: '/judge0/submissions?per_page=2&fields=stdout', headers })
+    expect(page.json().submissions.slice(0, 2)).toEqual([{ stdout: 'third\n' }, { stdout: 'second\n' }])
+    const { meta } = page.json()
+    expect(meta).toMatchObject({ current_page: 1, prev_page: null, next_page: 2 })
+    expect(meta.total_pages).toBe(Math.ceil(meta.total_count / 2))
+    const last = await call(keyedBase, { url: `/judge0/submissions?per_page=2&page=${meta.total_pages}`, headers })
+    expect(last.json().meta).toMatchObject({ next_page: null, prev_page: meta.total_pages - 1 })
+    expect((await call(keyedBase, { url: '/judge0/submissions?page=0', headers })).json()).toEqual({ error: 'invalid page: 0' })
+    expect((await call(keyedBase, { url: '/judge0/submissions', headers: { 'x-auth-token': KEY_A } })).statusCode).toBe(403)
+  })
+
   test("a full queue is Judge0's 503 {error: 'queue is full'}", async () => {
     const headers = { 'x-auth-token': KEY_A }
     const slow = { source_code: 'import time\ntime.sleep(2)', language_id: 71 }

@@ -31,6 +31,18 @@ describe('runner agent: one job', () => {
     expect(body.run.stdout).toMatch(/^61001 61001\n\['HOME', 'LANG', (?:'LC_CTYPE', )?'PATH', 'TMPDIR'\]\n\['a b', '--c'\]\n$/)
   })
 
+  test('stderrToStdout: one stream, in the order written, as 2>&1; compileArgs go before the sources', async () => {
+    const code = 'import sys\nfor i in range(50):\n    print("out", i, flush=True)\n    print("err", i, file=sys.stderr, flush=True)'
+    const { body } = await execute(host.url, { language: 'python', code, stderrToStdout: true })
+    const expected = Array.from({ length: 50 }, (_, i) => `out ${i}\nerr ${i}\n`).join('')
+    expect([body.run.stdout, body.run.stderr]).toEqual([expected, ''])
+    const c = '#include <stdio.h>\nint main(){printf("%d\\n", VALUE);}'
+    const compiled = await execute(host.url, { language: 'c', code: c, compileArgs: ['-DVALUE=7'] })
+    expect(compiled.body.run.stdout).toBe('7\n')
+    const refused = await execute(host.url, { language: 'c', code: c, compileArgs: ['a\u0000b'] })
+    expect(refused.statusCode).toBe(400)
+  })
+
   test('javascript and c++ run', async () => {
     const js = await execute(host.url, { language: 'javascript', code: 'console.log(6 * 7)' })
     expect(js.body.run.stdout).toBe('42\n')

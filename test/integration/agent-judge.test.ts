@@ -85,4 +85,14 @@ describe('runner agent: a judge job', () => {
     })
     expect(body.tests[0]).toMatchObject({ verdict: 'accepted', stdout: 'y'.repeat(100), outputCut: true })
   })
+
+  test('a test without an expected output is accepted whatever it prints (Judge0\'s runs without one), unless it fails', async () => {
+    const { body } = await execute(host.url, {
+      language: 'python', code: 'import sys\nn = int(input())\nprint(n)\nsys.exit(n)',
+      judge: judge([{ name: '1', stdin: '0' }, { name: '2', stdin: '3' }])
+    })
+    expect(body.tests.map((test: any) => [test.verdict, test.checker])).toEqual([
+      ['accepted', 'no expected output: not compared'], ['runtime_error', null]
+    ])
+  })
 })

@@ -39,4 +39,16 @@ describe('language table', () => {
       expect(() => new RegExp(language.versionPattern)).not.toThrow()
     }
   })
+
+  test("a job's compile options go just before the sources, in every compiled language", () => {
+    expect(commandsFor(findLanguage('c')!, '', undefined, [], ['-O0', '-DX']).compile).toEqual(['gcc', '-O2', '-pipe', '-o', 'main', '-O0', '-DX', 'main.c', '-lm'])
+    expect(commandsFor(findLanguage('go')!, '', undefined, [], ['-v']).compile).toEqual(['go', 'build', '-o', 'main', '-v', 'main.go'])
+    for (const language of languages.filter((entry) => entry.compile)) {
+      const plain = commandsFor(language, '').compile!
+      const withOptions = commandsFor(language, '', undefined, [], ['OPTION']).compile!
+      const at = withOptions.indexOf('OPTION')
+      expect(withOptions.filter((arg) => arg !== 'OPTION')).toEqual(plain)
+      expect(withOptions[at + 1]).toContain(commandsFor(language, '').fileName)
+    }
+  })
 })

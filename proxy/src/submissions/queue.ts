@@ -177,6 +177,11 @@ export class SubmissionQueue {
     return result && { id, state: 'done', result }
   }
 
+  /** Whether the submission is still known: queued, running, or finished and not yet forgotten. */
+  knows (id: string): boolean {
+    return this.submissions.has(id)
+  }
+
   /** Bytes of finished results held in memory now, and in spill files. */
   get finishedBytes (): { held: number, spilled: number } {
     return { held: this.results.heldBytes, spilled: this.results.spilledBytes }

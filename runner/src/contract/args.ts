@@ -16,15 +16,16 @@ export interface ArgsProblem {
   problem: string
 }
 
-export function argsProblem (args: readonly string[]): ArgsProblem | null {
-  if (args.length > MAX_ARGS) return { field: 'args', problem: `has ${args.length} arguments; at most ${MAX_ARGS} are allowed` }
+/** What is wrong with `args`, named as `field` (the compile's options are checked as arguments too). */
+export function argsProblem (args: readonly string[], field = 'args'): ArgsProblem | null {
+  if (args.length > MAX_ARGS) return { field, problem: `has ${args.length} arguments; at most ${MAX_ARGS} are allowed` }
   let total = 0
   for (let i = 0; i < args.length; i++) {
-    if (args[i].includes('\0')) return { field: `args[${i}]`, problem: 'must not contain a NUL byte' }
+    if (args[i].includes('\0')) return { field: `${field}[${i}]`, problem: 'must not contain a NUL byte' }
     const bytes = Buffer.byteLength(args[i])
-    if (bytes > MAX_ARG_BYTES) return { field: `args[${i}]`, problem: `is ${bytes} bytes; an argument may have at most ${MAX_ARG_BYTES}` }
+    if (bytes > MAX_ARG_BYTES) return { field: `${field}[${i}]`, problem: `is ${bytes} bytes; an argument may have at most ${MAX_ARG_BYTES}` }
     total += bytes
   }
-  if (total > MAX_ARGS_TOTAL_BYTES) return { field: 'args', problem: `hold ${total} bytes together; at most ${MAX_ARGS_TOTAL_BYTES} are allowed` }
+  if (total > MAX_ARGS_TOTAL_BYTES) return { field, problem: `hold ${total} bytes together; at most ${MAX_ARGS_TOTAL_BYTES} are allowed` }
   return null
 }

@@ -20,6 +20,10 @@ export interface JobRequest {
   /** The job's other files, written next to the entry point. */
   files?: JobFile[]
   args?: string[]
+  /** Options for the compiler, put just before the source files in its argv (Judge0's compiler_options). */
+  compileArgs?: string[]
+  /** The run stage's stderr is its stdout (2>&1): one stream, in the order written (Judge0's redirect_stderr_to_stdout). */
+  stderrToStdout?: boolean
   limits?: { compile?: Partial<StageLimits>, run?: Partial<StageLimits> }
   /** Answer as NDJSON: the output of each stage as it is read, then the result (see the agent's app.ts). */
   stream?: boolean
@@ -33,8 +37,8 @@ export interface JobRequest {
 export interface JudgeTest {
   name: string
   stdin: string
-  /** The answer the checker compares the output with. */
-  expectedOutput: string
+  /** The answer the checker compares the output with; absent, any output is accepted (Judge0's runs without one). */
+  expectedOutput?: string
   /** This test's run limits, over the job's run limits. */
   limits?: Partial<StageLimits>
 }

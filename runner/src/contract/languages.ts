@@ -21,7 +21,7 @@ export interface Language {
   entryClass?: { pattern: string, fallback: string }
   /** Written before the code, for a runner that needs a header the user should not have to write. */
   prelude?: string
-  /** argv of the compile stage; absent for interpreted languages. */
+  /** argv of the compile stage; absent for interpreted languages. A job's compile options go just before its first {file} or {sources}. */
   compile?: string[]
   /** argv of the run stage; the request's args are appended. */
   run: string[]
@@ -281,7 +281,7 @@ export function entryClassOf (language: Language, code: string): string | undefi
  * job's other files.
  */
 export function commandsFor (
-  language: Language, code: string, entryName?: string, others: readonly { name: string }[] = []
+  language: Language, code: string, entryName?: string, others: readonly { name: string }[] = [], compileArgs: readonly string[] = []
 ): { fileName: string, compile?: string[], run: string[] } {
   let cls = entryClassOf(language, code) ?? ''
   if (entryName !== undefined && language.entryClass) cls = entryName.replace(/^.*\//, '').replace(/\.[^.]*$/, '')
@@ -291,7 +291,13 @@ export function commandsFor (
   const base = fileName.replace(/\.[^./]+$/, '')
   const filled = (arg: string) => arg.replace('{class}', cls).replace('{file}', fileName).replace('{base}', base)
   const fill = (argv: string[]) => argv.flatMap((arg) => arg === '{sources}' ? sources : [filled(arg)])
-  return { fileName, compile: language.compile && fill(language.compile), run: fill(language.run) }
+  let compile = language.compile && fill(language.compile)
+  if (language.compile && compileArgs.length > 0) {
+    const at = language.compile.findIndex((arg) => arg === '{sources}' || arg.includes('{file}'))
+    const before = fill(language.compile.slice(0, at))
+    compile = [...before, ...compileArgs, ...fill(language.compile.slice(at))]
+  }
+  return { fileName, compile, run: fill(language.run) }
 }
 
 /** Finds a language by canonical name or alias, case-insensitively. */

@@ -1,52 +1,50 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { keysConfigured, userOf as keyUser } from '../../auth'
-import { isClientError, UnauthorizedError } from '../../errors'
+import { isClientError } from '../../errors'
 import { jobInput } from '../../job-input'
-import { servicesOf, type Services } from '../../services'
-import type { SubmissionResult } from '../../submissions/queue'
-import type { ExecutionAnswer } from '../../execution'
+import { servicesOf, SERVICE_VERSION, type Services } from '../../services'
+import { authenticated, authorized } from './auth'
+import { sendCallback } from './callback'
+import { about, configInfo, JUDGE0_VERSION, systemInfo, workers } from './info'
 import { JUDGE0_LANGUAGES, judge0Language, languageDetails, type Judge0Language } from './languages'
+import { Judge0Records, type Kept } from './records'
+import { judge0Outcome, repeatedRuns, runsProblem } from './runs'
 import { STATUSES } from './statuses'
 import {
-  jobRequestOf, judge0Request, Judge0ValidationError, judge0View, requestedFields, type Judge0Record
+  DEFAULT_FIELDS, jobRequestOf, judge0Request, Judge0ValidationError, judge0View, MAX_BATCH, requestedFields
 } from './submission'
 
 type Query = Record<string, string | undefined>
 
-/** What is kept of a Judge0 submission besides the queue's: its request, its times, whose it is. */
-type Kept = Omit<Judge0Record, 'state' | 'answer'> & { userId?: string }
+/** Judge0's answer to one submission of a request: its token and when it is done, or its 422 errors, or a full queue. */
+type Created = { record: Kept, done: Promise<void> } | { errors: Record<string, string[]> } | { full: true }
 
 /**
- * Judge0 CE v1.13.1's API under /judge0, in its shapes: statuses, languages (with Judge0's ids), and
- * submissions created (`wait=true` answers the result, else a token) and read by token, with
- * `base64_encoded` and `fields`. Submissions go through our submission queue. README says what is not
- * here yet and where we differ.
+ * Judge0 CE v1.13.1's API under /judge0, in its shapes, read from its code: submissions (one, batches,
+ * the list), statuses, languages with Judge0's ids, and its information and session endpoints.
+ * Submissions go through our submission queue. README says where we differ.
  */
 export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
-  const { config, pool, submissions } = servicesOf(options)
-  // Each submission's Judge0 request, by token, as long as the queue keeps its result (and no more than it keeps).
-  const records = new Map<string, Kept>()
-  const keep = config.submissions.maxFinished + config.submissions.maxQueued
-  const remember = (record: Kept) => {
-    records.set(record.token, record)
-    while (records.size > keep) records.delete(records.keys().next().value!)
-  }
+  const { config, pool, metrics, submissions } = servicesOf(options)
+  const records = new Judge0Records(config.submissions.maxFinished + config.submissions.maxQueued, (token) => submissions.knows(token))
+  const users = new WeakMap<FastifyRequest, string | undefined>()
 
-  // X-Auth-Token, as a header or in the query, is one of our API keys; without keys anyone may submit.
-  // Judge0 answers a missing or unknown token with a bare 401.
-  const userOf = (request: FastifyRequest, reply: FastifyReply): string | undefined | null => {
-    if (!keysConfigured(config)) return undefined
-    const header = request.headers['x-auth-token']
-    try {
-      return keyUser(config, typeof header === 'string' ? header : (request.query as Query)['X-Auth-Token'], undefined)
-    } catch (err) {
-      if (!(err instanceof UnauthorizedError)) throw err
-      void reply.code(401).send()
-      return null
-    }
-  }
+  // Every call is authenticated first, as Judge0's controllers all are (X-Auth-Token: one of our keys).
+  app.addHook('preHandler', async (request, reply) => {
+    const user = authenticated(config, request, reply)
+    if (user === null) return reply
+    users.set(request, user)
+  })
+  const userOf = (request: FastifyRequest) => users.get(request)
 
+  app.post('/authenticate', async (_request, reply) => reply.code(200).send())
+  app.post('/authorize', async (request, reply) => authorized(config, request, reply) ? reply.code(200).send() : reply)
+
+  app.get('/about', async () => about(SERVICE_VERSION))
+  app.get('/version', async (_request, reply) => reply.type('text/plain').send(JUDGE0_VERSION))
+  app.get('/config_info', async () => configInfo(config))
+  app.get('/system_info', async () => systemInfo())
+  app.get('/workers', async () => workers(pool, submissions, metrics))
   app.get('/statuses', async () => STATUSES)
 
   const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name)
@@ -59,32 +57,38 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     return languageDetails(language, pool.versions)
   })
 
-  app.post('/submissions', async (request: FastifyRequest<{ Querystring: Query }>, reply) => {
-    const user = userOf(request, reply)
-    if (user === null) return reply
-    const query = request.query
-    const base64 = query.base64_encoded === 'true'
-    const fields = requestedFields(query.fields)
-    if ('invalid' in fields) return reply.code(400).send({ error: `invalid fields: [${fields.invalid.join(', ')}]` })
-    const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>
+  /** A submission as Judge0 shows it now, or undefined once the queue has forgotten it. */
+  const current = async (record: Kept, fields: readonly string[], base64: boolean) => {
+    const view = await submissions.get(record.token, record.userId)
+    if (!view) return undefined
+    const outcome = view.result && judge0Outcome(view.result)
+    return judge0View({ ...record, state: view.state, outcome }, fields, base64, pool.versions)
+  }
+
+  /** One submission of a request, checked, then queued; its callback, if any, is sent once it is done. */
+  const create = (body: unknown, base64: boolean, user: string | undefined): Created => {
+    const fields = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>
     let judge0
     try {
-      judge0 = judge0Request(body, base64, config)
+      judge0 = judge0Request(fields, base64, config)
     } catch (err) {
-      if (err instanceof Judge0ValidationError) return reply.code(422).send(err.errors)
+      if (err instanceof Judge0ValidationError) return { errors: err.errors }
       throw err
     }
+    const runs = judge0.numbers.number_of_runs
+    const runsWrong = runsProblem(runs, judge0.stdin, judge0.expected_output, config)
+    if (runsWrong) return { errors: { number_of_runs: [runsWrong] } }
     let input
     try {
-      input = jobInput(jobRequestOf(judge0, config), config, pool.versions)
+      input = repeatedRuns(jobInput(jobRequestOf(judge0, config), config, pool.versions), runs, judge0.expected_output)
     } catch (err) {
       // What our checks refuse that Judge0's let through (an argument too long, say): a 422 as Judge0 writes it.
-      if (isClientError(err)) return reply.code(422).send({ base: [err.message] })
+      if (isClientError(err)) return { errors: { base: [err.message] } }
       throw err
     }
     const record: Kept = { token: '', request: judge0, createdAt: new Date().toISOString(), userId: user }
-    let finished: (answer: ExecutionAnswer) => void = () => {}
-    const done = new Promise<ExecutionAnswer>((resolve) => { finished = resolve })
+    let finished = () => {}
+    const done = new Promise<void>((resolve) => { finished = resolve })
     let view
     try {
       // Without keys each submission counts as a user of its own: Judge0 has no users, only its queue.
@@ -92,30 +96,110 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
         watcher: (event) => {
           if (event.type !== 'done') return
           record.finishedAt = new Date().toISOString()
-          finished(event.result as ExecutionAnswer)
+          finished()
+          if (judge0.callback_url !== null) {
+            const shown = judge0View({ ...record, state: 'done', outcome: judge0Outcome(event.result) }, DEFAULT_FIELDS, true, pool.versions)
+            void sendCallback(judge0.callback_url, JSON.stringify(shown), app.log)
+          }
         }
       })
     } catch (err) {
-      if (isClientError(err) || (err as { statusCode?: number }).statusCode === 503) return reply.code(503).send({ error: 'queue is full' })
+      if (isClientError(err) || (err as { statusCode?: number }).statusCode === 503) return { full: true }
       throw err
     }
     record.token = view.id
-    remember(record)
-    if (query.wait !== 'true') return reply.code(201).send({ token: record.token })
-    const answer = await done
-    return reply.code(201).send(judge0View({ ...record, state: 'done', answer }, fields.fields, base64, pool.versions))
+    records.add(record)
+    return { record, done }
+  }
+
+  const invalidFields = (reply: FastifyReply, invalid: string[]) => reply.code(400).send({ error: `invalid fields: [${invalid.join(', ')}]` })
+
+  app.post('/submissions', async (request: FastifyRequest<{ Querystring: Query }>, reply) => {
+    const { query } = request
+    const base64 = query.base64_encoded === 'true'
+    const fields = requestedFields(query.fields)
+    if ('invalid' in fields) return invalidFields(reply, fields.invalid)
+    const created = create(request.body, base64, userOf(request))
+    if ('errors' in created) return reply.code(422).send(created.errors)
+    if ('full' in created) return reply.code(503).send({ error: 'queue is full' })
+    if (query.wait !== 'true') return reply.code(201).send({ token: created.record.token })
+    await created.done
+    return reply.code(201).send(await current(created.record, fields.fields, base64))
+  })
+
+  const batchSizeProblem = (count: number) => count > MAX_BATCH
+    ? `number of submissions in a batch should be less than or equal to ${MAX_BATCH}`
+    : count === 0 ? 'there should be at least one submission in a batch' : null
+
+  // Judge0's batch_create: no wait, fields ignored, each submission its token or its errors; 201 when one was made.
+  app.post('/submissions/batch', async (request: FastifyRequest<{ Querystring: Query }>, reply) => {
+    const given = (request.body as { submissions?: unknown } | null)?.submissions
+    const list = Array.isArray(given) ? given : []
+    const problem = batchSizeProblem(list.length)
+    if (problem) return reply.code(400).send({ error: problem })
+    if (submissions.queued + list.length > config.submissions.maxQueued) return reply.code(503).send({ error: 'queue is full' })
+    const base64 = request.query.base64_encoded === 'true'
+    const answers = list.map((body) => {
+      const created = create(body, base64, userOf(request))
+      if ('errors' in created) return created.errors
+      if ('full' in created) return { error: 'queue is full' }
+      return { token: created.record.token }
+    })
+    return reply.code(answers.some((answer) => 'token' in answer) ? 201 : 422).send(answers)
+  })
+
+  // Judge0's batch_show: tokens from the header or the query, each submission or null.
+  app.get('/submissions/batch', async (request: FastifyRequest<{ Querystring: Query }>, reply) => {
+    const header = request.headers.tokens
+    const tokens = String(typeof header === 'string' ? header : request.query.tokens ?? '').trim().split(',').filter((token) => token !== '')
+    const problem = batchSizeProblem(tokens.length)
+    if (problem) return reply.code(400).send({ error: problem })
+    const fields = requestedFields(request.query.fields)
+    if ('invalid' in fields) return invalidFields(reply, fields.invalid)
+    const user = userOf(request)
+    const base64 = request.query.base64_encoded === 'true'
+    const shown = await Promise.all(tokens.map(async (token) => {
+      const record = records.get(token)
+      if (!record || (user !== undefined && record.userId !== user)) return null
+      return await current(record, fields.fields, base64) ?? null
+    }))
+    return { submissions: shown }
+  })
+
+  // Judge0's index: every submission, newest first, for an X-Auth-User only.
+  app.get('/submissions', async (request: FastifyRequest<{ Querystring: Query }>, reply) => {
+    if (!authorized(config, request, reply)) return reply
+    const fields = requestedFields(request.query.fields)
+    if ('invalid' in fields) return invalidFields(reply, fields.invalid)
+    const page = request.query.page === undefined ? 1 : Math.trunc(Number(request.query.page)) || 0
+    const perPage = request.query.per_page === undefined ? 20 : Math.trunc(Number(request.query.per_page)) || 0
+    if (page <= 0) return reply.code(400).send({ error: `invalid page: ${page}` })
+    if (perPage <= 0) return reply.code(400).send({ error: `invalid per_page: ${perPage}` })
+    const all = records.newestFirst()
+    const base64 = request.query.base64_encoded === 'true'
+    const shown = await Promise.all(all.slice((page - 1) * perPage, page * perPage).map((record) => current(record, fields.fields, base64)))
+    const totalPages = Math.ceil(all.length / perPage)
+    return {
+      submissions: shown.filter((view) => view !== undefined),
+      meta: {
+        current_page: page,
+        next_page: page < totalPages ? page + 1 : null,
+        prev_page: page > 1 ? page - 1 : null,
+        total_pages: totalPages,
+        total_count: all.length
+      }
+    }
   })
 
   app.get('/submissions/:token', async (request: FastifyRequest<{ Params: { token: string }, Querystring: Query }>, reply) => {
-    const user = userOf(request, reply)
-    if (user === null) return reply
     const fields = requestedFields(request.query.fields)
-    if ('invalid' in fields) return reply.code(400).send({ error: `invalid fields: [${fields.invalid.join(', ')}]` })
+    if ('invalid' in fields) return invalidFields(reply, fields.invalid)
+    const user = userOf(request)
     const record = records.get(request.params.token)
-    const view = record && (user === undefined || record.userId === user) ? await submissions.get(record.token, record.userId) : undefined
-    if (!record || !view) return reply.code(404).send({ error: 'Not Found' })
-    const result: SubmissionResult | undefined = view.result
-    const current: Judge0Record = { ...record, state: view.state, answer: result as ExecutionAnswer | undefined }
-    return judge0View(current, fields.fields, request.query.base64_encoded === 'true', pool.versions)
+    const shown = record && (user === undefined || record.userId === user)
+      ? await current(record, fields.fields, request.query.base64_encoded === 'true')
+      : undefined
+    if (!shown) return reply.code(404).send({ error: 'Not Found' })
+    return shown
   })
 }

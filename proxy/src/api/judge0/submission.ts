@@ -1,7 +1,9 @@
 import type { Config } from '../../config'
-import type { ExecutionAnswer } from '../../execution'
 import type { JobRequest } from '../../job-input'
+import { commandsFor, findLanguage } from '../../../../runner/src/contract/languages'
 import { judge0Language, type Judge0Language } from './languages'
+import type { Judge0Outcome } from './runs'
+import { unzip, ZipError, type ZipEntry } from './zip'
 import { signalNumber, status, statusOf } from './statuses'
 
 // A Judge0 submission (v1.13.1's app/models/submission.rb, its serializer and config.rb's defaults) in
@@ -39,7 +41,32 @@ const NUMBERS = {
   max_file_size: { default: 1024, min: 0, max: 4096, integer: true }
 } as const
 
-type NumberField = keyof typeof NUMBERS
+export type NumberField = keyof typeof NUMBERS
+export type NumberRule = { default: number, min: number, max: number, integer: boolean }
+
+/**
+ * The limits this server takes, in Judge0's units: Judge0's, each maximum no higher than ours (our
+ * limits.max.run, judge.maxTests), and each default no higher than its maximum. /config_info says these.
+ */
+export function numberRules (config: Config): Record<NumberField, NumberRule> {
+  const run = config.limits.max.run
+  const ours: Record<NumberField, number> = {
+    number_of_runs: config.judge.maxTests,
+    cpu_time_limit: run.cpuTimeMs / 1000,
+    cpu_extra_time: Infinity,
+    wall_time_limit: run.timeoutMs / 1000,
+    memory_limit: Math.floor(run.memoryBytes / 1024),
+    stack_limit: Infinity,
+    max_processes_and_or_threads: run.processes,
+    max_file_size: Math.floor(Math.min(run.fileSizeBytes, run.outputBytes) / 1024)
+  }
+  const rules = {} as Record<NumberField, NumberRule>
+  for (const [field, rule] of Object.entries(NUMBERS) as Array<[NumberField, NumberRule]>) {
+    const max = Math.min(rule.max, ours[field])
+    rules[field] = { ...rule, max, default: Math.min(rule.default, max) }
+  }
+  return rules
+}
 
 /** A submission as it was asked for, its defaults filled: what `fields=*` shows of it. */
 export interface Judge0Request {
@@ -50,6 +77,9 @@ export interface Judge0Request {
   compiler_options: string | null
   command_line_arguments: string | null
   redirect_stderr_to_stdout: boolean
+  callback_url: string | null
+  /** The zip as it was sent (decoded), and its files. */
+  additional_files: { zip: Buffer, files: ZipEntry[] } | null
   enable_per_process_and_thread_time_limit: boolean
   enable_per_process_and_thread_memory_limit: boolean
   enable_network: boolean
@@ -65,19 +95,56 @@ export class Judge0ValidationError extends Error {
 
 const text = (value: unknown): string | null => typeof value === 'string' ? value : value === undefined || value === null ? null : String(value)
 
+const BASE64 = /^[A-Za-z0-9+/\n\r]*={0,2}[\n\r]*$/
+
 function decoded (value: string | null, base64: boolean, field: string, errors: Record<string, string[]>): string | null {
   if (value === null || !base64) return value
-  if (!/^[A-Za-z0-9+/\n\r]*={0,2}$/.test(value)) {
+  if (!BASE64.test(value)) {
     (errors[field] ??= []).push('is not valid base64')
     return null
   }
   return Buffer.from(value, 'base64').toString('utf8')
 }
 
-/** Words split as a shell would, quotes kept together: how Judge0's command_line_arguments reach the program. */
+/** Base64 as Judge0 writes it (Ruby's Base64.encode64): lines of 60 characters, each ended by a newline. */
+export function encode64 (bytes: Buffer | string): string {
+  const text = Buffer.from(bytes).toString('base64')
+  return text.replace(/.{1,60}/g, '$&\n')
+}
+
+/** Judge0 takes these out of compiler options and arguments (isolate_job.rb) before its shell sees them. */
+const SHELL_CHARACTERS = /[$&;<>|`]/g
+
+/**
+ * Words split as a shell would, quotes joining what they hold to the word they are in (`-DN="a b"` is
+ * one word, `-DN=a b`), a backslash escaping the next character outside single quotes: how Judge0's
+ * command_line_arguments and compiler_options reach the program.
+ */
 export function shellWords (line: string): string[] {
   const words: string[] = []
-  for (const match of line.matchAll(/"((?:\\.|[^"\\])*)"|'([^']*)'|(\S+)/g)) words.push(match[1]?.replace(/\\(.)/g, '$1') ?? match[2] ?? match[3])
+  let word: string | null = null
+  let quote: '"' | "'" | null = null
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]
+    if (quote === "'") {
+      if (c === "'") quote = null
+      else word += c
+    } else if (c === '\\' && i + 1 < line.length && (quote === null || '"\\$`'.includes(line[i + 1]))) {
+      word = (word ?? '') + line[++i]
+    } else if (quote === '"') {
+      if (c === '"') quote = null
+      else word += c
+    } else if (c === '"' || c === "'") {
+      quote = c
+      word ??= ''
+    } else if (/\s/.test(c)) {
+      if (word !== null) words.push(word)
+      word = null
+    } else {
+      word = (word ?? '') + c
+    }
+  }
+  if (word !== null) words.push(word)
   return words
 }
 
@@ -94,7 +161,7 @@ export function judge0Request (body: Record<string, unknown>, base64: boolean, c
     if (!judge0Language(languageId)) fail('language_id', `language with id ${body.language_id} doesn't exist`)
   }
   const numbers = {} as Record<NumberField, number>
-  for (const [field, rule] of Object.entries(NUMBERS) as Array<[NumberField, typeof NUMBERS[NumberField]]>) {
+  for (const [field, rule] of Object.entries(numberRules(config)) as Array<[NumberField, NumberRule]>) {
     const given = body[field]
     const value = given === undefined || given === null || given === '' ? rule.default : Number(given)
     numbers[field] = value
@@ -102,24 +169,21 @@ export function judge0Request (body: Record<string, unknown>, base64: boolean, c
     else if (value < rule.min) fail(field, `must be greater than or equal to ${rule.min}`)
     else if (value > rule.max) fail(field, `must be less than or equal to ${rule.max}`)
   }
-  // Ours: where our maximum is under Judge0's.
-  const wallMax = config.limits.max.run.timeoutMs / 1000
-  if (numbers.wall_time_limit > wallMax && !errors.wall_time_limit) {
-    fail('wall_time_limit', `must be less than or equal to ${wallMax} (this server's maximum)`)
-  }
-  if (numbers.number_of_runs > 1 && !errors.number_of_runs) fail('number_of_runs', 'is 1 here: more runs are not supported yet')
   const flag = (field: string) => body[field] === true || body[field] === 'true'
   if (flag('enable_network')) fail('enable_network', 'programs never have a network here: runners have none at all')
-  if (flag('redirect_stderr_to_stdout')) fail('redirect_stderr_to_stdout', 'is not supported yet')
   const compilerOptions = text(body.compiler_options)
-  if (compilerOptions !== null && compilerOptions.trim() !== '') fail('compiler_options', 'setting compiler options is not supported yet')
-  for (const field of ['callback_url', 'additional_files']) {
-    if (text(body[field]) !== null && text(body[field]) !== '') fail(field, 'is not supported yet')
+  if (compilerOptions !== null && compilerOptions.length > 512) fail('compiler_options', 'is too long (maximum is 512 characters)')
+  const language = judge0Language(languageId)
+  if (compilerOptions !== null && compilerOptions.trim() !== '' && language && !findLanguage(language.language)!.compile) {
+    fail('compiler_options', 'setting compiler options is only allowed for compiled languages')
   }
   const commandLine = text(body.command_line_arguments)
   if (commandLine !== null && commandLine.length > 512) fail('command_line_arguments', 'is too long (maximum is 512 characters)')
+  const callbackUrl = text(body.callback_url)
+  if (callbackUrl !== null && callbackUrl !== '' && !/^https?:\/\/[^\s]+$/i.test(callbackUrl)) fail('callback_url', 'must be an http or https URL')
   const stdin = decoded(text(body.stdin), base64, 'stdin', errors)
   const expectedOutput = decoded(text(body.expected_output), base64, 'expected_output', errors)
+  const additionalFiles = zipOf(text(body.additional_files), config, fail)
   if (Object.keys(errors).length > 0) throw new Judge0ValidationError(errors)
   return {
     source_code: sourceCode!,
@@ -128,7 +192,9 @@ export function judge0Request (body: Record<string, unknown>, base64: boolean, c
     expected_output: expectedOutput,
     compiler_options: compilerOptions,
     command_line_arguments: commandLine,
-    redirect_stderr_to_stdout: false,
+    redirect_stderr_to_stdout: flag('redirect_stderr_to_stdout'),
+    callback_url: callbackUrl === '' ? null : callbackUrl,
+    additional_files: additionalFiles,
     enable_per_process_and_thread_time_limit: flag('enable_per_process_and_thread_time_limit'),
     enable_per_process_and_thread_memory_limit: flag('enable_per_process_and_thread_memory_limit'),
     enable_network: false,
@@ -136,14 +202,55 @@ export function judge0Request (body: Record<string, unknown>, base64: boolean, c
   }
 }
 
-/** The job a Judge0 submission asks for: its run limits from Judge0's fields (0 CPU seconds: our maximum). */
+/** Submissions in one batch, at most (Judge0's MAX_SUBMISSION_BATCH_SIZE). */
+export const MAX_BATCH = 20
+
+/**
+ * Judge0's unpacked size limit (MAX_EXTRACT_SIZE, 10240 KB), here no more than a request body may carry:
+ * the files travel in the job to the runner, whose memory reserve counts a body's worth of input.
+ */
+export const maxExtractKb = (config: Config) => Math.min(10240, Math.floor(config.bodyLimitBytes / 1024))
+
+/** additional_files (always base64, as Judge0 reads it), unpacked; a problem is told to `fail`. */
+function zipOf (value: string | null, config: Config, fail: (field: string, message: string) => void): Judge0Request['additional_files'] {
+  if (value === null || value === '') return null
+  if (!BASE64.test(value)) {
+    fail('additional_files', 'is not valid base64')
+    return null
+  }
+  const zip = Buffer.from(value, 'base64')
+  try {
+    return { zip, files: unzip(zip, maxExtractKb(config) * 1024) }
+  } catch (err) {
+    if (!(err instanceof ZipError)) throw err
+    fail('additional_files', err.message)
+    return null
+  }
+}
+
+/** Options as Judge0 gives them to its compile script: its shell characters taken out, then split as words. */
+export function compilerArgs (options: string | null): string[] {
+  return shellWords((options ?? '').replace(SHELL_CHARACTERS, ''))
+}
+
+/**
+ * The job a Judge0 submission asks for: its run limits from Judge0's fields (0 CPU seconds: our maximum),
+ * and its additional files next to the source (the source wins a clash, as `unzip -n` leaves it).
+ */
 export function jobRequestOf (request: Judge0Request, config: Config): JobRequest {
   const { numbers } = request
   const max = config.limits.max.run
   const ms = (seconds: number) => Math.max(1, Math.round(seconds * 1000))
+  const language = judge0Language(request.language_id)!.language
+  const entry = commandsFor(findLanguage(language)!, request.source_code).fileName
+  const others = (request.additional_files?.files ?? [])
+    .filter((file) => file.name !== entry)
+    .map((file) => ({ name: file.name, content: file.data.toString('base64'), encoding: 'base64' as const }))
   return {
-    language: judge0Language(request.language_id)!.language,
-    code: request.source_code,
+    language,
+    ...(others.length > 0 ? { files: [{ content: request.source_code }, ...others] } : { code: request.source_code }),
+    compileArgs: compilerArgs(request.compiler_options),
+    stderrToStdout: request.redirect_stderr_to_stdout,
     stdin: request.stdin ?? '',
     args: shellWords(request.command_line_arguments ?? ''),
     limits: {
@@ -169,7 +276,7 @@ export interface Judge0Record {
   request: Judge0Request
   createdAt: string
   state: 'queued' | 'running' | 'done'
-  answer?: ExecutionAnswer
+  outcome?: Judge0Outcome
   finishedAt?: string
 }
 
@@ -177,13 +284,14 @@ export interface Judge0Record {
 export function judge0View (
   record: Judge0Record, fields: readonly string[], base64: boolean, versions: Record<string, string>
 ): Record<string, unknown> {
-  const { request, answer } = record
-  const encode = (value: string | null) => value === null || !base64 ? value : Buffer.from(value).toString('base64')
+  const { request, outcome } = record
+  const answer = outcome?.answer
+  const encode = (value: string | null) => value === null || !base64 ? value : encode64(value)
   const orNull = (value: string | undefined) => value === undefined || value === '' ? null : value
   const run = answer?.run ?? null
   const compiled = answer?.compile ? orNull(answer.compile.stdout + answer.compile.stderr) : null
   const done = record.state === 'done' && answer !== undefined
-  const judged = done ? statusOf(answer, request.expected_output) : { id: record.state === 'queued' ? 1 : 2, message: null }
+  const judged = done ? statusOf(answer, request.expected_output, outcome!.accepted) : { id: record.state === 'queued' ? 1 : 2, message: null }
   const language: Judge0Language = judge0Language(request.language_id)!
   const all: Record<string, unknown> = {
     source_code: encode(request.source_code),
@@ -216,8 +324,8 @@ export function judge0View (
     compiler_options: request.compiler_options,
     command_line_arguments: request.command_line_arguments,
     redirect_stderr_to_stdout: request.redirect_stderr_to_stdout,
-    callback_url: null,
-    additional_files: null,
+    callback_url: request.callback_url,
+    additional_files: request.additional_files && encode64(request.additional_files.zip),
     enable_network: request.enable_network,
     status: status(judged.id),
     language: { id: language.id, name: language.label(versions[language.language] ?? 'unknown') }
