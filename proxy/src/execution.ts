@@ -37,8 +37,10 @@ export interface ExecutionInput {
   limits: JobLimits
   /** Options for the compiler, before the sources (Judge0's compiler_options). */
   compileArgs?: string[]
-  /** The run's stderr read as its stdout (Judge0's redirect_stderr_to_stdout). */
+  /** The run's stderr is its stdout, 2>&1 (Judge0's redirect_stderr_to_stdout). */
   stderrToStdout?: boolean
+  /** Output in the answer as base64 of its bytes, each stage and test marked `encoding: 'base64'` (Judge0's). */
+  outputBase64?: boolean
   /** Have each stage's `output` (stdout and stderr interleaved as read) in the answer: Piston's. */
   interleaved?: boolean
   /** A judge job: compiled once, run once per test (judge-input.ts); `stdin` is then unused. */
@@ -133,6 +135,7 @@ export async function executeJob (
     args: input.args,
     ...(input.compileArgs?.length ? { compileArgs: input.compileArgs } : {}),
     ...(input.stderrToStdout ? { stderrToStdout: true } : {}),
+    ...(input.outputBase64 ? { outputBase64: true } : {}),
     limits,
     ...(input.interleaved ? { interleaved: true } : {}),
     ...(input.judge ? { judge: input.judge } : {})

@@ -15,7 +15,7 @@ import { LIMIT_NAMES } from './contract/limits'
 import { Launcher } from './launcher'
 import { liveEventLine, RESULT_LINE_PREFIX } from './contract/live-events'
 import { ndjsonLiveJob } from './live-job'
-import { streamSink, writeResult } from './result-writer'
+import { streamSink, writeResult, type ResultShape } from './result-writer'
 import type { Versions } from './versions'
 
 class RequestError extends Error {
@@ -78,6 +78,7 @@ export function parseJob (header: string): JobRequest {
   }
   if (job.stream !== undefined && typeof job.stream !== 'boolean') throw invalid('stream must be a boolean')
   if (job.interleaved !== undefined && typeof job.interleaved !== 'boolean') throw invalid('interleaved must be a boolean')
+  if (job.outputBase64 !== undefined && typeof job.outputBase64 !== 'boolean') throw invalid('outputBase64 must be a boolean')
   if (job.args !== undefined && !(Array.isArray(job.args) && job.args.every((arg) => typeof arg === 'string'))) {
     throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'args must be an array of strings')
   }
@@ -96,6 +97,8 @@ export function parseJob (header: string): JobRequest {
   if (job.judge !== undefined) checkJudge(job.judge, invalid)
   return job
 }
+
+const shapeOf = (job: JobRequest): ResultShape => ({ interleaved: job.interleaved === true, base64: job.outputBase64 === true })
 
 function checkJudge (judge: JudgeSpec, invalid: (message: string) => Error): void {
   if (typeof judge !== 'object' || judge === null) throw invalid('judge must be an object')
@@ -190,19 +193,19 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
       const body = decodeJob(await readBody(req, config.bodyLimitBytes))
       if (!body) throw new RequestError(400, 'RUNNER_ERR_INVALID_JSON', 'the body has no job line')
       const prepared = prepare(body.header)
-      const interleaved = prepared.job.interleaved === true
+      const shape = shapeOf(prepared.job)
       if (prepared.job.stream) {
         // NDJSON (live-job.ts): the answer starts before the job ends.
         res.writeHead(200, { 'content-type': 'application/x-ndjson' })
         const result = await run(prepared, body.stdin, ndjsonLiveJob((line) => res.write(line)))
-        await writeResult(streamSink(res), result, interleaved, RESULT_LINE_PREFIX, '\n')
+        await writeResult(streamSink(res), result, shape, RESULT_LINE_PREFIX, '\n')
         res.end()
         return
       }
       const result = await run(prepared, body.stdin)
       // Chunked: its length is not known before it is written (result-writer.ts).
       res.writeHead(200, { 'content-type': 'application/json' })
-      await writeResult(streamSink(res), result, interleaved)
+      await writeResult(streamSink(res), result, shape)
       res.end()
     } catch (err) {
       if (res.headersSent) {
@@ -252,7 +255,7 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
       run: (header, live) => {
         const prepared = prepare(header)
         if (prepared.job.judge) throw new RequestError(400, 'RUNNER_ERR_INVALID_FIELD', 'a judge job is not interactive')
-        return run(prepared, [], live).then((result) => ({ result, interleaved: prepared.job.interleaved === true }))
+        return run(prepared, [], live).then((result) => ({ result, shape: shapeOf(prepared.job) }))
       }
     })
     interactive = job

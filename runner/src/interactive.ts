@@ -6,7 +6,7 @@ import { control, type Launcher } from './launcher'
 import { LineSplitter } from './contract/lines'
 import { liveEventLine, RESULT_LINE_PREFIX } from './contract/live-events'
 import { ndjsonLiveJob } from './live-job'
-import { streamSink, writeResult } from './result-writer'
+import { streamSink, writeResult, type ResultShape } from './result-writer'
 
 // The longest control line taken: a stdin message, JSON-escaped.
 const CONTROL_LINE_BYTES = 8 << 20
@@ -25,7 +25,7 @@ export function controlLines (message: unknown): Buffer[] | null {
 export interface InteractiveRun {
   launcher: Launcher
   /** Checks the job's line and runs it; throws on a bad job, as POST /execute answers it. */
-  run: (header: string, live: LiveJob) => Promise<{ result: JobOutcome, interleaved: boolean }>
+  run: (header: string, live: LiveJob) => Promise<{ result: JobOutcome, shape: ResultShape }>
   bodyLimitBytes: number
 }
 
@@ -55,7 +55,7 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
     let started = false
     let over = false
     const write = (line: string) => { if (!socket.destroyed && socket.writable) socket.write(line) }
-    const finish = (last: { result: JobOutcome, interleaved: boolean } | { error: { code: string, message: string } }) => {
+    const finish = (last: { result: JobOutcome, shape: ResultShape } | { error: { code: string, message: string } }) => {
       over = true
       relay.close()
       const writable = !socket.destroyed && socket.writable
@@ -64,7 +64,7 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
         resolve()
         return
       }
-      const written = writable ? writeResult(streamSink(socket), last.result, last.interleaved, RESULT_LINE_PREFIX, '\n') : Promise.resolve()
+      const written = writable ? writeResult(streamSink(socket), last.result, last.shape, RESULT_LINE_PREFIX, '\n') : Promise.resolve()
       void written.then(() => {
         if (!socket.destroyed) socket.end()
         resolve()
@@ -91,7 +91,7 @@ export function interactiveJob (socket: Duplex, head: Buffer, { launcher, run, b
       }
       // A bad job line throws at once: it is answered as a failed job, like any other failure.
       const failed = (err: Error & { code?: string }) => finish({ error: { code: err.code ?? 'RUNNER_ERR_INTERNAL', message: err.message } })
-      new Promise<{ result: JobOutcome, interleaved: boolean }>((resolve) => resolve(run(header, live))).then(finish, failed)
+      new Promise<{ result: JobOutcome, shape: ResultShape }>((resolve) => resolve(run(header, live))).then(finish, failed)
     }
 
     const line = (text: string) => {

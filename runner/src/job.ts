@@ -127,7 +127,13 @@ export async function runJob (
       // Compiled once, run once per test: the job's status stays the compile's.
       const checker = checkerOf(job.judge, dir, config)
       const judged = await runTests(job.judge, {
-        dir, argv, runLimits: limits.run, stage: { ...stage, stderrToStdout: job.stderrToStdout === true }, checker, onTest: live?.onTest
+        dir,
+        argv,
+        runLimits: limits.run,
+        stage: { ...stage, stderrToStdout: job.stderrToStdout === true },
+        checker,
+        onTest: live?.onTest,
+        base64: job.outputBase64 === true
       })
       tests = judged.tests
       problems = judged.cleanup

@@ -20,6 +20,8 @@ export interface TestRun {
   /** A checker program's directory, and the limits of its compile and of each of its runs. */
   checker?: { dir: string, limits: { compile: StageLimits, run: StageLimits } }
   onTest?: (index: number, report: TestReport) => void
+  /** Reports give output as base64 of its bytes (a job with outputBase64). */
+  base64?: boolean
 }
 
 /** A checker program once compiled: run per test from its snapshot. */
@@ -89,10 +91,13 @@ export interface JudgedTests {
 const round = (value: number) => Math.round(value * 100) / 100
 
 /** A stream's bytes as text: whole for the checker, and cut to `maxBytes` for the report. */
-function textOf (chunks: OutputChunk[], stream: 'stdout' | 'stderr', maxBytes: number): { whole: string, cut: string, wasCut: boolean } {
+/** A stream's output: whole as text (what is judged), and cut to maxBytes as the report gives it (text, or base64). */
+function textOf (
+  chunks: OutputChunk[], stream: 'stdout' | 'stderr', maxBytes: number, base64 = false
+): { whole: string, cut: string, wasCut: boolean } {
   const bytes = Buffer.concat(chunks.filter((chunk) => chunk.stream === stream).map((chunk) => chunk.data))
   const wasCut = bytes.length > maxBytes
-  return { whole: bytes.toString('utf8'), cut: (wasCut ? bytes.subarray(0, maxBytes) : bytes).toString('utf8'), wasCut }
+  return { whole: bytes.toString('utf8'), cut: (wasCut ? bytes.subarray(0, maxBytes) : bytes).toString(base64 ? 'base64' : 'utf8'), wasCut }
 }
 
 const VERDICTS: Record<string, Verdict> = {
@@ -137,8 +142,8 @@ export async function runTests (spec: JudgeSpec, run: TestRun): Promise<JudgedTe
       })
       cleanup = result.cleanup ?? null
       const status = stageStatus(result, 'runtime_error')
-      const stdout = textOf(result.chunks, 'stdout', spec.outputBytesPerTest)
-      const stderr = textOf(result.chunks, 'stderr', spec.outputBytesPerTest)
+      const stdout = textOf(result.chunks, 'stdout', spec.outputBytesPerTest, run.base64)
+      const stderr = textOf(result.chunks, 'stderr', spec.outputBytesPerTest, run.base64)
       let verdict = VERDICTS[status]
       let message: string | null = null
       const clean = cleanup !== null && cleanup.length === 0
@@ -164,7 +169,8 @@ export async function runTests (spec: JudgeSpec, run: TestRun): Promise<JudgedTe
         wallMs: round(result.wallMs),
         memoryBytes: result.memoryBytes,
         stdout: stdout.cut,
-        stderr: result.failed !== null && stderr.whole === '' ? result.failed : stderr.cut,
+        stderr: result.failed !== null && stderr.whole === '' ? Buffer.from(result.failed).toString(run.base64 ? 'base64' : 'utf8') : stderr.cut,
+        ...(run.base64 ? { encoding: 'base64' as const } : {}),
         outputCut: stdout.wasCut || stderr.wasCut,
         checker: verdict === undefined ? 'not checked: the runner could not be cleaned after the program' : message
       }

@@ -31,6 +31,27 @@ export function streamSink (stream: NodeJS.WritableStream & { destroyed?: boolea
 // Pieces are gathered to about this many characters before they are written.
 const PIECE_CHARS = 64 * 1024
 
+/** How a result is written: with each stage's interleaved `output` (Piston's), with output as base64 (Judge0's). */
+export interface ResultShape {
+  interleaved: boolean
+  base64: boolean
+}
+
+/** The chunks of `stream` (or of both, in order, when null) as a JSON string of their base64, a read at a time. */
+async function writeBase64 (sink: TextSink, chunks: OutputChunk[], stream: 'stdout' | 'stderr' | null): Promise<void> {
+  let held = Buffer.alloc(0)
+  await sink('"')
+  for (const chunk of chunks) {
+    if (stream !== null && chunk.stream !== stream) continue
+    const bytes = held.length > 0 ? Buffer.concat([held, chunk.data]) : chunk.data
+    // Whole groups of three bytes now; the rest waits for the next read, so the pieces join as one base64.
+    const whole = bytes.length - (bytes.length % 3)
+    if (whole > 0) await sink(bytes.subarray(0, whole).toString('base64'))
+    held = Buffer.from(bytes.subarray(whole))
+  }
+  await sink(held.toString('base64') + '"')
+}
+
 /** The chunks of `stream` (or of both, in order, when null) as a JSON string, a read at a time. */
 async function writeString (sink: TextSink, chunks: OutputChunk[], stream: 'stdout' | 'stderr' | null): Promise<void> {
   const decoder = new StringDecoder('utf8')
@@ -44,15 +65,16 @@ async function writeString (sink: TextSink, chunks: OutputChunk[], stream: 'stdo
   await sink((rest === '' ? '' : JSON.stringify(rest).slice(1, -1)) + '"')
 }
 
-async function writeStage (sink: TextSink, stage: StageOutcome, interleaved: boolean): Promise<void> {
+async function writeStage (sink: TextSink, stage: StageOutcome, shape: ResultShape): Promise<void> {
   const { chunks, ...fields } = stage
-  await sink(JSON.stringify(fields).slice(0, -1) + ',"stdout":')
-  await writeString(sink, chunks, 'stdout')
+  const write = shape.base64 ? writeBase64 : writeString
+  await sink(JSON.stringify(shape.base64 ? { ...fields, encoding: 'base64' } : fields).slice(0, -1) + ',"stdout":')
+  await write(sink, chunks, 'stdout')
   await sink(',"stderr":')
-  await writeString(sink, chunks, 'stderr')
-  if (interleaved) {
+  await write(sink, chunks, 'stderr')
+  if (shape.interleaved) {
     await sink(',"output":')
-    await writeString(sink, chunks, null)
+    await write(sink, chunks, null)
   }
   await sink('}')
 }
@@ -78,21 +100,21 @@ function gathering (sink: TextSink): { sink: TextSink, flush: () => Promise<void
 
 /**
  * Writes `result` as the JSON object the proxy reads (job.ts's JobResult), `prefix` first (NDJSON's
- * `"type":"result",`, say) and `suffix` after it. `interleaved` adds each stage's `output`.
+ * `"type":"result",`, say) and `suffix` after it, in `shape`.
  */
-export async function writeResult (target: TextSink, result: JobOutcome, interleaved: boolean, prefix = '', suffix = ''): Promise<void> {
+export async function writeResult (target: TextSink, result: JobOutcome, shape: ResultShape, prefix = '', suffix = ''): Promise<void> {
   const { sink, flush } = gathering(target)
-  await writeFields(sink, result, interleaved, prefix)
+  await writeFields(sink, result, shape, prefix)
   await sink('}' + suffix)
   await flush()
 }
 
-async function writeFields (sink: TextSink, result: JobOutcome, interleaved: boolean, prefix: string): Promise<void> {
+async function writeFields (sink: TextSink, result: JobOutcome, shape: ResultShape, prefix: string): Promise<void> {
   const { compile, run, ...fields } = result
   await sink('{' + prefix + JSON.stringify(fields).slice(1, -1) + ',"compile":')
-  if (compile) await writeStage(sink, compile, interleaved)
+  if (compile) await writeStage(sink, compile, shape)
   else await sink('null')
   await sink(',"run":')
-  if (run) await writeStage(sink, run, interleaved)
+  if (run) await writeStage(sink, run, shape)
   else await sink('null')
 }

@@ -108,6 +108,21 @@ test('every status a real program can give, each as its signal or exit code says
   expect(crashed.body).toEqual({ exit_code: 0, exit_signal: 11 })
 })
 
+test('output that is not UTF-8: raw bytes in base64, and as text Judge0\'s conversion error', async () => {
+  const binary = '#include <stdio.h>\nint main(){putchar(0xFE); putchar(0xFF); putchar(10); fputs("caf\\xC3\\xA9", stderr); return 0;}'
+  const waited = await judge0.submit({ source_code: binary, language_id: 50 })
+  const error = 'some attributes for this submission cannot be converted to UTF-8, use base64_encoded=true query parameter'
+  expect([waited.statusCode, waited.body]).toEqual([201, { token: expect.any(String), error }])
+  const token = waited.body.token
+  expect(await judge0.get(token, 'base64_encoded=true&fields=stdout,stderr,status_id'))
+    .toEqual({ statusCode: 200, body: { stdout: '/v8K\n', stderr: 'Y2Fmw6k=\n', status_id: 3 } })
+  expect(await judge0.get(token)).toEqual({ statusCode: 400, body: { error } })
+  // Only what is asked for is converted: stderr alone is UTF-8.
+  expect((await judge0.get(token, 'fields=stderr,status_id')).body).toEqual({ stderr: 'café', status_id: 3 })
+  const batch = await call(base, { url: `/judge0/submissions/batch?tokens=${token}` })
+  expect([batch.statusCode, batch.json().error]).toEqual([400, expect.stringContaining('one or more submissions cannot be converted to UTF-8')])
+})
+
 test("the 422s, every problem by field, as Judge0 writes them", async () => {
   const { statusCode, body } = await judge0.submit({ language_id: 9999, cpu_time_limit: 99, memory_limit: 'lots', enable_network: true, number_of_runs: 0 })
   expect(statusCode).toBe(422)

@@ -95,4 +95,12 @@ describe('runner agent: a judge job', () => {
       ['accepted', 'no expected output: not compared'], ['runtime_error', null]
     ])
   })
+
+  test('with outputBase64, each test\'s output is the base64 of its bytes, judged as text', async () => {
+    const { body } = await execute(host.url, {
+      language: 'python', code: 'import sys\nsys.stdout.buffer.write(b"\\xfe ok\\n")', outputBase64: true,
+      judge: judge([test1('1', '', '\uFFFD ok')])
+    })
+    expect(body.tests[0]).toMatchObject({ verdict: 'accepted', encoding: 'base64', stdout: Buffer.from([0xfe, 0x20, 0x6f, 0x6b, 0x0a]).toString('base64') })
+  })
 })

@@ -9,10 +9,10 @@ function stage (chunks: OutputChunk[]): StageOutcome {
   return { chunks, exitCode: 0, signal: null, wallMs: 1.5, cpuMs: 1, memoryBytes: 4096, truncated: null, status: 'ok' }
 }
 
-async function written (result: JobOutcome, interleaved: boolean, prefix = '', suffix = ''): Promise<{ text: string, writes: number }> {
+async function written (result: JobOutcome, interleaved: boolean, prefix = '', suffix = '', base64 = false): Promise<{ text: string, writes: number }> {
   let text = ''
   let writes = 0
-  await writeResult(async (piece) => { text += piece; writes++ }, result, interleaved, prefix, suffix)
+  await writeResult(async (piece) => { text += piece; writes++ }, result, { interleaved, base64 }, prefix, suffix)
   return { text, writes }
 }
 
@@ -55,5 +55,17 @@ describe('a result written in pieces', () => {
     const { text, writes } = await written({ ...result, run: stage(big) }, false)
     expect(JSON.parse(text).run.stdout).toBe('\uFFFD'.repeat(64 * 64 * 1024))
     expect(writes).toBeGreaterThan(60)
+  })
+
+  test('with base64, each stream is the base64 of its bytes, raw, however the reads split them', async () => {
+    const raw = (stream?: 'stdout' | 'stderr') =>
+      Buffer.concat(chunks.filter((chunk) => stream === undefined || chunk.stream === stream).map((chunk) => chunk.data))
+    const { text } = await written(result, true, '', '', true)
+    const parsed = JSON.parse(text)
+    expect(parsed.run.encoding).toBe('base64')
+    expect(Buffer.from(parsed.run.stdout, 'base64').equals(raw('stdout'))).toBe(true)
+    expect(Buffer.from(parsed.run.stderr, 'base64').equals(raw('stderr'))).toBe(true)
+    expect(Buffer.from(parsed.run.output, 'base64').equals(raw())).toBe(true)
+    expect(parsed.run.stdout).toBe(raw('stdout').toString('base64'))
   })
 })

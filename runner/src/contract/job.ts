@@ -29,6 +29,11 @@ export interface JobRequest {
   stream?: boolean
   /** Give each stage's `output` too: stdout and stderr interleaved as they were read (Piston's). */
   interleaved?: boolean
+  /**
+   * Give each stage's and test's output as base64 of the bytes the program wrote (`encoding: 'base64'`
+   * on it), not decoded as UTF-8: Judge0's base64_encoded answers the raw bytes.
+   */
+  outputBase64?: boolean
   /** A judge job: compiled once, then run once per test instead of the one run stage (stdin then unused). */
   judge?: JudgeSpec
 }
@@ -69,6 +74,8 @@ export interface TestReport {
   /** The program's output, each stream cut to outputBytesPerTest (`outputCut` says when one was). */
   stdout: string
   stderr: string
+  /** Set when stdout and stderr are base64 (a job with outputBase64). */
+  encoding?: 'base64'
   outputCut: boolean
   /** What the checker said; null when it did not look (the program failed, or the test was skipped). */
   checker: string | null
@@ -96,6 +103,8 @@ export interface StageReport extends StageMeasures {
   stdout: string
   stderr: string
   output?: string
+  /** Set when stdout, stderr and output are base64 (a job with outputBase64). */
+  encoding?: 'base64'
 }
 
 /** What a job's result says besides its stages. */

@@ -7,6 +7,7 @@ import { authenticated, authorized } from './auth'
 import { sendCallback } from './callback'
 import { about, configInfo, JUDGE0_VERSION, systemInfo, workers } from './info'
 import { JUDGE0_LANGUAGES, judge0Language, languageDetails, type Judge0Language } from './languages'
+import { NotUtf8Error } from './output'
 import { Judge0Records, type Kept } from './records'
 import { judge0Outcome, repeatedRuns, runsProblem } from './runs'
 import { STATUSES } from './statuses'
@@ -15,6 +16,9 @@ import {
 } from './submission'
 
 type Query = Record<string, string | undefined>
+
+/** Judge0's words when a page of submissions holds output that is not UTF-8 and base64 was not asked for. */
+const SOME_NOT_UTF8 = 'some attributes for one or more submissions cannot be converted to UTF-8, use base64_encoded=true query parameter'
 
 /** Judge0's answer to one submission of a request: its token and when it is done, or its 422 errors, or a full queue. */
 type Created = { record: Kept, done: Promise<void> } | { errors: Record<string, string[]> } | { full: true }
@@ -80,7 +84,8 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     if (runsWrong) return { errors: { number_of_runs: [runsWrong] } }
     let input
     try {
-      input = repeatedRuns(jobInput(jobRequestOf(judge0, config), config, pool.versions), runs, judge0.expected_output)
+      // The runner answers output as raw bytes, base64: Judge0 gives them back as they were when asked.
+      input = repeatedRuns({ ...jobInput(jobRequestOf(judge0, config), config, pool.versions), outputBase64: true }, runs, judge0.expected_output)
     } catch (err) {
       // What our checks refuse that Judge0's let through (an argument too long, say): a 422 as Judge0 writes it.
       if (isClientError(err)) return { errors: { base: [err.message] } }
@@ -124,7 +129,12 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     if ('full' in created) return reply.code(503).send({ error: 'queue is full' })
     if (query.wait !== 'true') return reply.code(201).send({ token: created.record.token })
     await created.done
-    return reply.code(201).send(await current(created.record, fields.fields, base64))
+    try {
+      return reply.code(201).send(await current(created.record, fields.fields, base64))
+    } catch (err) {
+      if (err instanceof NotUtf8Error) return reply.code(201).send({ token: created.record.token, error: err.message })
+      throw err
+    }
   })
 
   const batchSizeProblem = (count: number) => count > MAX_BATCH
@@ -158,12 +168,17 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     if ('invalid' in fields) return invalidFields(reply, fields.invalid)
     const user = userOf(request)
     const base64 = request.query.base64_encoded === 'true'
-    const shown = await Promise.all(tokens.map(async (token) => {
-      const record = records.get(token)
-      if (!record || (user !== undefined && record.userId !== user)) return null
-      return await current(record, fields.fields, base64) ?? null
-    }))
-    return { submissions: shown }
+    try {
+      const shown = await Promise.all(tokens.map(async (token) => {
+        const record = records.get(token)
+        if (!record || (user !== undefined && record.userId !== user)) return null
+        return await current(record, fields.fields, base64) ?? null
+      }))
+      return { submissions: shown }
+    } catch (err) {
+      if (err instanceof NotUtf8Error) return reply.code(400).send({ error: SOME_NOT_UTF8 })
+      throw err
+    }
   })
 
   // Judge0's index: every submission, newest first, for an X-Auth-User only.
@@ -177,7 +192,13 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     if (perPage <= 0) return reply.code(400).send({ error: `invalid per_page: ${perPage}` })
     const all = records.newestFirst()
     const base64 = request.query.base64_encoded === 'true'
-    const shown = await Promise.all(all.slice((page - 1) * perPage, page * perPage).map((record) => current(record, fields.fields, base64)))
+    let shown
+    try {
+      shown = await Promise.all(all.slice((page - 1) * perPage, page * perPage).map((record) => current(record, fields.fields, base64)))
+    } catch (err) {
+      if (err instanceof NotUtf8Error) return reply.code(400).send({ error: SOME_NOT_UTF8 })
+      throw err
+    }
     const totalPages = Math.ceil(all.length / perPage)
     return {
       submissions: shown.filter((view) => view !== undefined),
@@ -196,10 +217,15 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     if ('invalid' in fields) return invalidFields(reply, fields.invalid)
     const user = userOf(request)
     const record = records.get(request.params.token)
-    const shown = record && (user === undefined || record.userId === user)
-      ? await current(record, fields.fields, request.query.base64_encoded === 'true')
-      : undefined
-    if (!shown) return reply.code(404).send({ error: 'Not Found' })
-    return shown
+    try {
+      const shown = record && (user === undefined || record.userId === user)
+        ? await current(record, fields.fields, request.query.base64_encoded === 'true')
+        : undefined
+      if (!shown) return reply.code(404).send({ error: 'Not Found' })
+      return shown
+    } catch (err) {
+      if (err instanceof NotUtf8Error) return reply.code(400).send({ error: err.message })
+      throw err
+    }
   })
 }

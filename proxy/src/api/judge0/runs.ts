@@ -77,7 +77,8 @@ export function judge0Outcome (result: SubmissionResult): Judge0Outcome {
     cpuMs: average((test) => test.cpuMs),
     memoryBytes: average((test) => test.memoryBytes),
     truncated: status === 'output_limit' ? 'stdout' : null,
-    status
+    status,
+    ...(last.encoding ? { encoding: last.encoding } : {})
   }
   return { answer: { ...base, status: status === 'ok' ? 'ok' : status, run }, accepted: last.verdict === 'accepted' }
 }

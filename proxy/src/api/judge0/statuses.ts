@@ -2,6 +2,7 @@ import { constants } from 'node:os'
 import type { StageReport } from '../../../../runner/src/contract/job'
 import { compareOutput } from '../../../../runner/src/contract/checkers'
 import type { ExecutionAnswer } from '../../execution'
+import { outputBytes } from './output'
 
 /** Judge0's statuses (app/enumerations/status.rb), by id. */
 export const STATUSES = [
@@ -42,6 +43,7 @@ export function statusOf (answer: ExecutionAnswer, expectedOutput: string | null
       }
       return { id: 11, message: `Exited with error status ${run.exitCode}` }
   }
-  if (expectedOutput !== null && !(accepted ?? compareOutput({ type: 'lines' }, run.stdout, expectedOutput).accepted)) return { id: 4, message: null }
+  const stdout = () => outputBytes(run, 'stdout').toString('utf8')
+  if (expectedOutput !== null && !(accepted ?? compareOutput({ type: 'lines' }, stdout(), expectedOutput).accepted)) return { id: 4, message: null }
   return { id: 3, message: null }
 }

@@ -2,6 +2,7 @@ import type { Config } from '../../config'
 import type { JobRequest } from '../../job-input'
 import { commandsFor, findLanguage } from '../../../../runner/src/contract/languages'
 import { judge0Language, type Judge0Language } from './languages'
+import { outputBytes, utf8Text } from './output'
 import type { Judge0Outcome } from './runs'
 import { unzip, ZipError, type ZipEntry } from './zip'
 import { signalNumber, status, statusOf } from './statuses'
@@ -287,9 +288,11 @@ export function judge0View (
   const { request, outcome } = record
   const answer = outcome?.answer
   const encode = (value: string | null) => value === null || !base64 ? value : encode64(value)
-  const orNull = (value: string | undefined) => value === undefined || value === '' ? null : value
+  // Output, as the bytes the program wrote: base64 when asked, else text, which must then be UTF-8.
+  const shown = (bytes: Buffer | null) => bytes === null || bytes.length === 0 ? null : base64 ? encode64(bytes) : utf8Text(bytes)
   const run = answer?.run ?? null
-  const compiled = answer?.compile ? orNull(answer.compile.stdout + answer.compile.stderr) : null
+  const compile = answer?.compile
+  const compiled = compile ? Buffer.concat([outputBytes(compile, 'stdout'), outputBytes(compile, 'stderr')]) : null
   const done = record.state === 'done' && answer !== undefined
   const judged = done ? statusOf(answer, request.expected_output, outcome!.accepted) : { id: record.state === 'queued' ? 1 : 2, message: null }
   const language: Judge0Language = judge0Language(request.language_id)!
@@ -298,13 +301,13 @@ export function judge0View (
     language_id: request.language_id,
     stdin: encode(request.stdin),
     expected_output: encode(request.expected_output),
-    stdout: encode(orNull(run?.stdout)),
+    stdout: () => shown(run && outputBytes(run, 'stdout')),
     status_id: judged.id,
     created_at: record.createdAt,
     finished_at: record.finishedAt ?? null,
     time: seconds(run?.cpuMs),
     memory: run ? Math.round(run.memoryBytes / 1024) : null,
-    stderr: encode(orNull(run?.stderr)),
+    stderr: () => shown(run && outputBytes(run, 'stderr')),
     token: record.token,
     number_of_runs: request.numbers.number_of_runs,
     cpu_time_limit: decimal(request.numbers.cpu_time_limit),
@@ -316,7 +319,7 @@ export function judge0View (
     enable_per_process_and_thread_time_limit: request.enable_per_process_and_thread_time_limit,
     enable_per_process_and_thread_memory_limit: request.enable_per_process_and_thread_memory_limit,
     max_file_size: request.numbers.max_file_size,
-    compile_output: encode(answer?.status === 'compile_error' ? compiled ?? '' : compiled),
+    compile_output: () => answer?.status === 'compile_error' && (compiled === null || compiled.length === 0) ? encode('') : shown(compiled),
     exit_code: run ? run.exitCode ?? 0 : null,
     exit_signal: run ? signalNumber(run.signal) : null,
     message: encode(judged.message),
@@ -330,5 +333,6 @@ export function judge0View (
     status: status(judged.id),
     language: { id: language.id, name: language.label(versions[language.language] ?? 'unknown') }
   }
-  return Object.fromEntries(fields.map((field) => [field, all[field]]))
+  // Output is looked at only when asked for, as Judge0 converts only the fields it answers.
+  return Object.fromEntries(fields.map((field) => [field, typeof all[field] === 'function' ? (all[field] as () => unknown)() : all[field]]))
 }
