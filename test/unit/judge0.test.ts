@@ -1,7 +1,7 @@
 import { JUDGE0_LANGUAGES } from '../../proxy/src/api/judge0/languages'
 import { statusOf } from '../../proxy/src/api/judge0/statuses'
 import {
-  compilerArgs, encode64, jobRequestOf, judge0Request, Judge0ValidationError, requestedFields, shellWords, DEFAULT_FIELDS
+  compilerArgs, encode64, jobRequestOf, judge0Request, Judge0ValidationError, judge0View, requestedFields, shellWords, DEFAULT_FIELDS
 } from '../../proxy/src/api/judge0/submission'
 import { configInfo } from '../../proxy/src/api/judge0/info'
 import { judge0Outcome, repeatedRuns, runsProblem } from '../../proxy/src/api/judge0/runs'
@@ -63,6 +63,13 @@ describe('Judge0', () => {
     expect(statusOf(answer({ run: run({ stdout: 'b' }) as any }), 'a').id).toBe(4)
     expect(statusOf(answer({ run: run({ status: 'timeout' }) as any }), null).id).toBe(5)
     expect(statusOf(answer({ status: 'compile_error', run: null }), null).id).toBe(6)
+    // A compile over its time or memory is a Compilation Error in Judge0 too, not an internal one.
+    const compileStage = (status: string) => run({ status }) as any
+    expect(statusOf(answer({ status: 'timeout', compile: compileStage('timeout'), run: null }), null).id).toBe(6)
+    expect(statusOf(answer({ status: 'memory_limit', compile: compileStage('memory_limit'), run: null }), null).id).toBe(6)
+    const request = judge0Request({ source_code: 'x', language_id: 54 }, false, config)
+    const timedOut = { token: 't', request, createdAt: '', state: 'done' as const, outcome: { answer: answer({ status: 'timeout', compile: compileStage('timeout'), run: null }) } }
+    expect(judge0View(timedOut, ['compile_output', 'status_id'], false, {})).toEqual({ compile_output: 'Compilation time limit exceeded.', status_id: 6 })
     expect(statusOf(answer({ run: run({ status: 'runtime_error', signal: 'SIGSEGV', exitCode: null }) as any }), null)).toEqual({ id: 7, message: 'Caught fatal signal 11' })
     expect(statusOf(answer({ run: run({ status: 'output_limit', truncated: 'stdout' }) as any }), null).id).toBe(8)
     expect(statusOf(answer({ run: run({ status: 'runtime_error', signal: 'SIGFPE', exitCode: null }) as any }), null).id).toBe(9)

@@ -29,7 +29,11 @@ export function signalNumber (name: string | null): number | null {
  * given, is the comparison the agent made already (several runs: their output shown may be cut).
  */
 export function statusOf (answer: ExecutionAnswer, expectedOutput: string | null, accepted?: boolean): { id: number, message: string | null } {
-  if (answer.status === 'compile_error') return { id: 6, message: null }
+  // Judge0's compile fails however it fails (an error, its time, its memory): Compilation Error.
+  if (answer.status === 'compile_error' || (answer.status !== 'internal_error' && answer.run === null && answer.compile?.status !== 'ok' &&
+      answer.compile !== null)) {
+    return { id: 6, message: null }
+  }
   if (answer.status === 'internal_error' || answer.run === null) return { id: 13, message: answer.message ?? 'internal error' }
   const run: StageReport = answer.run
   switch (run.status) {

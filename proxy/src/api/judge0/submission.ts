@@ -319,7 +319,9 @@ export function judge0View (
     enable_per_process_and_thread_time_limit: request.enable_per_process_and_thread_time_limit,
     enable_per_process_and_thread_memory_limit: request.enable_per_process_and_thread_memory_limit,
     max_file_size: request.numbers.max_file_size,
-    compile_output: () => answer?.status === 'compile_error' && (compiled === null || compiled.length === 0) ? encode('') : shown(compiled),
+    compile_output: () => compile?.status === 'timeout' && !answer!.run
+      ? encode('Compilation time limit exceeded.') // isolate_job.rb's words
+      : judged.id === 6 && (compiled === null || compiled.length === 0) ? encode('') : shown(compiled),
     exit_code: run ? run.exitCode ?? 0 : null,
     exit_signal: run ? signalNumber(run.signal) : null,
     message: encode(judged.message),
