@@ -12,6 +12,8 @@ import { pistonApi } from './api/piston'
 import { v1Api } from './api/v1'
 import { Metrics } from './metrics'
 import { SERVICE_VERSION, type Services } from './services'
+import { jobeApi } from './api/jobe'
+import { FileCache } from './api/jobe/file-cache'
 import { poolSubmissionQueue } from './submissions/pool-queue'
 
 export interface AppOptions {
@@ -66,6 +68,9 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
   void app.register(v1Api, { prefix: '/api/v1', ...services })
   void app.register(pistonApi, { prefix: '/api/v2', ...services })
   void app.register(judge0Api, { prefix: '/judge0', ...services })
+  // Jobe's two paths share one file cache: CodeRunner may PUT on one and run on the other.
+  const jobeFiles = new FileCache(config.jobe.fileCacheBytes)
+  for (const prefix of ['/jobe/index.php/restapi', '/restapi']) void app.register(jobeApi, { prefix, ...services, files: jobeFiles })
   // Answers finished during shutdown close their connection, or an idle keep-alive would hold the exit back.
   app.addHook('preClose', async () => {
     closing = true

@@ -95,6 +95,10 @@ export const ConfigSchema = Type.Object({
     /** Judge0's X-Auth-User tokens (its AUTHZ_TOKEN): they may list every submission. Without any, that is a 403, as in Judge0. */
     authUsers: Type.Array(Type.String({ minLength: 16 }), { default: [] })
   }, { additionalProperties: false, default: {} }),
+  jobe: Type.Object({
+    /** Bytes of files PUT to /jobe/.../files kept for runs to name; past it the least recently used go. */
+    fileCacheBytes: Type.Integer({ minimum: MiB, default: 64 * MiB })
+  }, { additionalProperties: false, default: {} }),
   websocket: Type.Object({
     /** A socket whose unsent events pass this many bytes (a client that stopped reading) is closed. */
     maxBufferedBytes: Type.Integer({ minimum: 64 * 1024, default: 8 * MiB })

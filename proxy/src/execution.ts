@@ -41,6 +41,9 @@ export interface ExecutionInput {
   stderrToStdout?: boolean
   /** Output in the answer as base64 of its bytes, each stage and test marked `encoding: 'base64'` (Judge0's). */
   outputBase64?: boolean
+  /** The stages' own argv instead of the language's (Jobe's command lines), and the run's RLIMIT_AS. */
+  commands?: { compile?: string[], run: string[] }
+  addressSpaceBytes?: number
   /** Have each stage's `output` (stdout and stderr interleaved as read) in the answer: Piston's. */
   interleaved?: boolean
   /** A judge job: compiled once, run once per test (judge-input.ts); `stdin` is then unused. */
@@ -136,6 +139,8 @@ export async function executeJob (
     ...(input.compileArgs?.length ? { compileArgs: input.compileArgs } : {}),
     ...(input.stderrToStdout ? { stderrToStdout: true } : {}),
     ...(input.outputBase64 ? { outputBase64: true } : {}),
+    ...(input.commands ? { commands: input.commands } : {}),
+    ...(input.addressSpaceBytes !== undefined ? { addressSpaceBytes: input.addressSpaceBytes } : {}),
     limits,
     ...(input.interleaved ? { interleaved: true } : {}),
     ...(input.judge ? { judge: input.judge } : {})

@@ -90,12 +90,23 @@ export function parseJob (header: string): JobRequest {
   const compileArgsWrong = argsProblem(job.compileArgs ?? [], 'compileArgs')
   if (compileArgsWrong) throw invalid(`${compileArgsWrong.field} ${compileArgsWrong.problem}`)
   if (job.stderrToStdout !== undefined && typeof job.stderrToStdout !== 'boolean') throw invalid('stderrToStdout must be a boolean')
+  if (job.commands !== undefined) checkCommands(job.commands, invalid)
+  if (job.addressSpaceBytes !== undefined && !(Number.isInteger(job.addressSpaceBytes) && job.addressSpaceBytes > 0)) {
+    throw invalid('addressSpaceBytes must be a positive integer')
+  }
   if (job.limits !== undefined && (typeof job.limits !== 'object' || job.limits === null ||
       !isStageLimits(job.limits.compile) || !isStageLimits(job.limits.run))) {
     throw invalid(`limits.compile and limits.run may hold only ${LIMIT_NAMES.join(', ')}, each a positive integer`)
   }
   if (job.judge !== undefined) checkJudge(job.judge, invalid)
   return job
+}
+
+function checkCommands (commands: NonNullable<JobRequest['commands']>, invalid: (message: string) => Error): void {
+  const isArgv = (argv: unknown) => Array.isArray(argv) && argv.length > 0 && argv.every((arg) => typeof arg === 'string') && !argsProblem(argv)
+  if (typeof commands !== 'object' || commands === null || !isArgv(commands.run) || (commands.compile !== undefined && !isArgv(commands.compile))) {
+    throw invalid('commands must be {compile?, run}, each a non-empty argv of strings')
+  }
 }
 
 const shapeOf = (job: JobRequest): ResultShape => ({ interleaved: job.interleaved === true, base64: job.outputBase64 === true })

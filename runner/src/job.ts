@@ -99,7 +99,8 @@ export async function runJob (
     mkdirSync(dir, { mode: 0o700 })
     chownSync(dir, config.uid, config.gid)
     const files = job.files ?? []
-    const commands = commandsFor(language, job.code, job.entryName, files, job.compileArgs)
+    const languages = commandsFor(language, job.code, job.entryName, files, job.compileArgs)
+    const commands = job.commands ? { fileName: languages.fileName, compile: job.commands.compile, run: job.commands.run } : languages
     writeScratchFile(dir, commands.fileName, (language.prelude ?? '') + job.code, config.uid, config.gid)
     for (const file of files) {
       writeScratchFile(dir, file.name, file.encoding === 'base64' ? Buffer.from(file.content, 'base64') : file.content, config.uid, config.gid)
@@ -109,6 +110,7 @@ export async function runJob (
     const runOne = async (name: StageName, argv: string[], input: Buffer[]) => {
       const running = runStage({
         ...stage, argv, stdin: input, limits: limits[name], cleanUp: name === 'run', stderrToStdout: name === 'run' && job.stderrToStdout === true,
+        addressSpaceBytes: name === 'run' ? job.addressSpaceBytes : undefined,
         interactive: name === 'run' && live?.interactive === true,
         onOutput: live && ((stream, chunk) => live.onOutput(name, stream, chunk))
       })
@@ -122,7 +124,7 @@ export async function runJob (
       return stageOutcome
     }
     if (commands.compile) compile = await runOne('compile', commands.compile, [])
-    const argv = [...commands.run, ...(job.args ?? [])]
+    const argv = job.commands ? commands.run : [...commands.run, ...(job.args ?? [])]
     if (status === 'ok' && job.judge) {
       // Compiled once, run once per test: the job's status stays the compile's.
       const checker = checkerOf(job.judge, dir, config)

@@ -25,6 +25,8 @@ export interface LaunchRequest {
   interactive?: boolean
   /** The program's stderr is its stdout pipe too (2>&1): one stream, in the order written. */
   stderrToStdout?: boolean
+  /** The program's RLIMIT_AS: allocations past it fail (Jobe's memorylimit). */
+  addressSpaceBytes?: number
 }
 
 export interface LaunchCallbacks {
@@ -64,7 +66,7 @@ export function encodeLaunch (request: LaunchRequest): Buffer[] {
   const fields = [
     request.uid, request.gid, request.cpuTimeMs, request.memoryBytes, request.processes, request.fileSizeBytes, request.openFiles,
     request.outputBytes, block.length, stdinLength, request.cleanUp ? 1 : 0, stream ? 1 : 0, request.timeoutMs, request.interactive ? 1 : 0,
-    request.stderrToStdout ? 1 : 0
+    request.stderrToStdout ? 1 : 0, request.addressSpaceBytes ?? 0
   ]
   const header = `J ${fields.join(' ')}\n`
   return [Buffer.concat([Buffer.from(header), block]), ...request.stdin]

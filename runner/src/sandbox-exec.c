@@ -23,7 +23,7 @@
 // /proc of its own (see become_program).
 //
 // Protocol, on stdin (one request at a time):
-//   J uid gid cpu_ms memory_bytes nproc fsize nofile output_bytes block_len stdin_len clean stream wall_ms interactive merge\n
+//   J uid gid cpu_ms memory_bytes nproc fsize nofile output_bytes block_len stdin_len clean stream wall_ms interactive merge as_bytes\n
 //   block: argc envc, then cwd, each arg, each env (block_len bytes): numbers as 4-byte little-endian,
 //          each string as its 4-byte little-endian length and its bytes (none of them NUL)
 //   stdin: the program's standard input              (stdin_len bytes)
@@ -35,6 +35,7 @@
 //     i len\n then len bytes (at most 32768): more stdin      e\n: close the program's stdin
 //     s signo\n: send a signal to the program's process group x\n: the agent sends nothing more
 //   merge: 1 to give the program its stdout pipe as its stderr too (2>&1): one stream, in the order written
+//   as_bytes: the program's RLIMIT_AS, where allocations past it fail (Jobe's memorylimit); 0 for none
 //   C uid gid\n: clean up after the uid: kill all its processes, remove its System V IPC objects, empty
 //   every dir
 // On fd 3, when the agent opened it: kill lines, out of band. `k N\n` kills the Nth stage (J request) of
@@ -96,7 +97,7 @@
 #define SAMPLE_LATER_MS 50
 
 struct job {
-  long long uid, gid, cpu_ms, memory_bytes, nproc, fsize, nofile, output_bytes, clean, stream, wall_ms, interactive, merge;
+  long long uid, gid, cpu_ms, memory_bytes, nproc, fsize, nofile, output_bytes, clean, stream, wall_ms, interactive, merge, as_bytes;
   // Set once the request's x line was read.
   int control_ended;
   char *block;
@@ -839,6 +840,7 @@ static void become_program(const struct job *job, int in, int out, int err, int 
   }
   if (set_limit(RLIMIT_FSIZE, job->fsize) != 0) child_fail(exec_fd, "RLIMIT_FSIZE");
   if (set_limit(RLIMIT_NOFILE, job->nofile) != 0) child_fail(exec_fd, "RLIMIT_NOFILE");
+  if (job->as_bytes > 0 && set_limit(RLIMIT_AS, job->as_bytes) != 0) child_fail(exec_fd, "RLIMIT_AS");
   struct rlimit no_core = { 0, 0 };
   setrlimit(RLIMIT_CORE, &no_core);
   if (job->cwd[0] && chdir(job->cwd) != 0) child_fail(exec_fd, "chdir");
@@ -1357,9 +1359,9 @@ int main(int argc, char **argv) {
       continue;
     }
     unsigned long long block_len = 0, input_len = 0;
-    if (sscanf(line, "J %lld %lld %lld %lld %lld %lld %lld %lld %llu %llu %lld %lld %lld %lld %lld", &job.uid, &job.gid, &job.cpu_ms,
+    if (sscanf(line, "J %lld %lld %lld %lld %lld %lld %lld %lld %llu %llu %lld %lld %lld %lld %lld %lld", &job.uid, &job.gid, &job.cpu_ms,
                &job.memory_bytes, &job.nproc, &job.fsize, &job.nofile, &job.output_bytes, &block_len, &input_len, &job.clean, &job.stream,
-               &job.wall_ms, &job.interactive, &job.merge) != 15 ||
+               &job.wall_ms, &job.interactive, &job.merge, &job.as_bytes) != 16 ||
         job.uid <= 0 || job.gid <= 0 || block_len > (64u << 20) || input_len > (1024ull << 20)) {
       return 2;
     }

@@ -21,6 +21,8 @@ export interface StageOptions {
   interactive?: boolean
   /** The program's stderr is its stdout (2>&1, sandbox-exec.c's merge): one stream, in the order written. */
   stderrToStdout?: boolean
+  /** The program's address space limit (RLIMIT_AS): allocations past it fail rather than the program being killed. */
+  addressSpaceBytes?: number
   /** Called with the program's output as it is read, for a streamed job. */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void
 }
@@ -112,7 +114,8 @@ export function runStage (options: StageOptions): Promise<StageResult> {
       cleanUp: options.cleanUp,
       stream: options.onOutput !== undefined,
       interactive: options.interactive,
-      stderrToStdout: options.stderrToStdout
+      stderrToStdout: options.stderrToStdout,
+      addressSpaceBytes: options.addressSpaceBytes
     }, {
       output: (stream, chunk) => {
         chunks.push({ stream, data: chunk })

@@ -24,6 +24,13 @@ export interface JobRequest {
   compileArgs?: string[]
   /** The run stage's stderr is its stdout (2>&1): one stream, in the order written (Judge0's redirect_stderr_to_stdout). */
   stderrToStdout?: boolean
+  /**
+   * The stages' argv instead of the language's (no placeholders, `args` and `compileArgs` not added):
+   * another API's own command lines (Jobe's, through sh -c). The source is written as `entryName`.
+   */
+  commands?: { compile?: string[], run: string[] }
+  /** The run stage's address space limit, RLIMIT_AS: allocations past it fail (Jobe's memorylimit). */
+  addressSpaceBytes?: number
   limits?: { compile?: Partial<StageLimits>, run?: Partial<StageLimits> }
   /** Answer as NDJSON: the output of each stage as it is read, then the result (see the agent's app.ts). */
   stream?: boolean

@@ -1,11 +1,6 @@
 // A Judge0 job's output comes from the runner as base64 of the bytes the program wrote (outputBase64),
 // so that Judge0's base64_encoded answers them raw. Shown as text, it must be UTF-8, as Judge0 requires.
 
-/** A stage's or a test's stream, as the bytes the program wrote. */
-export function outputBytes (report: { stdout: string, stderr: string, encoding?: 'base64' }, stream: 'stdout' | 'stderr'): Buffer {
-  return Buffer.from(report[stream], report.encoding === 'base64' ? 'base64' : 'utf8')
-}
-
 /** Output that cannot be shown as text without base64_encoded=true: Judge0's Encoding::UndefinedConversionError. */
 export class NotUtf8Error extends Error {
   constructor () {

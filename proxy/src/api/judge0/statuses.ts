@@ -2,7 +2,7 @@ import { constants } from 'node:os'
 import type { StageReport } from '../../../../runner/src/contract/job'
 import { compareOutput } from '../../../../runner/src/contract/checkers'
 import type { ExecutionAnswer } from '../../execution'
-import { outputBytes } from './output'
+import { outputBytes } from '../../stage-output'
 
 /** Judge0's statuses (app/enumerations/status.rb), by id. */
 export const STATUSES = [
