@@ -8,6 +8,7 @@ import Docker from 'dockerode'
 import { POOL_LABEL } from '../../proxy/src/pool/docker-provider'
 import { runFloor, type RunStats } from './floor'
 import { imageNodeRoot } from './image-binaries'
+import { jobeSustained, type JobeThroughput } from './jobe'
 import { judgeAgainstExecutes, type JudgeComparison } from './judge'
 import { containerMemoryBytes, startProxy } from './proxy-process'
 import { cpuTimeSpread, overloadVerdicts, type CpuSpreadResult, type OverloadResult } from './verdicts'
@@ -142,7 +143,10 @@ function table (rows: Row[]): string {
 }
 
 /** Targets that are about wrong answers, not timings: a quick run judges them too. */
-const judgedWhenQuick = (target: string) => target.startsWith('zero errors') || target.startsWith('overload')
+const judgedWhenQuick = (target: string) => target.startsWith('zero errors') || target.startsWith('overload') || target.startsWith('jobe answers')
+
+/** Where each language's Jobe rounds start (jobs/s): near what a 2-core machine sustains, so that the rounds are few. */
+const JOBE_START_RATES: Record<string, number> = { c: 4, python3: 8, cpp: 1 }
 
 function ratios (rows: Row[]): string {
   const find = (scenario: string, workload: string, concurrency: number) => findRow(rows, scenario, workload, concurrency)
@@ -177,6 +181,7 @@ async function main (): Promise<void> {
   let overload: OverloadResult | undefined
   let spread: CpuSpreadResult | undefined
   const judged: JudgeComparison[] = []
+  const jobe: JobeThroughput[] = []
   try {
     // Each floor run is followed at once by its warm run, so that the pair sees the same machine: on a
     // shared host, minutes apart, the floor alone moved by 20%. The idle pool meanwhile uses no CPU.
@@ -198,6 +203,11 @@ async function main (): Promise<void> {
     for (const language of ['cpp', 'python']) {
       log(`warm judge: 50 tests of ${language} in one judge request, then as 50 executes`)
       judged.push(await judgeAgainstExecutes(warm.base, language))
+    }
+    for (const language of Object.keys(JOBE_START_RATES)) {
+      log(`warm jobe: ${language} through /restapi/runs at a rising rate, until an answer fails or lags`)
+      const options = quick ? { startRate: 2, windowSeconds: 3, maxRounds: 1 } : { startRate: JOBE_START_RATES[language] }
+      jobe.push(await jobeSustained(warm.base, language, options))
     }
   } finally {
     await warm.stop()
@@ -254,6 +264,17 @@ async function main (): Promise<void> {
       value: `${run.executesMs} / ${run.judgeMs} ms = ${run.ratio}x (${run.accepted} and ${run.executesRight} of ${run.tests} right)`,
       pass: run.accepted === run.tests && run.executesRight === run.tests && (run.language !== 'cpp' || run.ratio >= 5)
     })),
+    {
+      // The climb ends when answers lag; under our pool's long wait none should ever be wrong or refused.
+      target: 'jobe answers right in every round, the last included',
+      value: jobe.map((run) => `${run.language} ${run.rounds.filter((r) => r.right === r.sent).length}/${run.rounds.length}`).join(', '),
+      pass: jobe.every((run) => run.rounds.every((r) => r.right === r.sent))
+    },
+    ...jobe.map((run) => ({
+      target: `jobe sustained ${run.language} per core >= Jobe's published per core`,
+      value: `${run.sustained} jobs/s = ${run.perCore}/core vs ${run.jobePerCore}/core (${run.ratio}x)`,
+      pass: run.ratio >= 1
+    })),
     { target: 'pool fill to 45 in under 15 s', value: `${round(warm.fillMs / 1000, 2)} s`, pass: warm.fillMs < 15000 },
     { target: 'idle memory per runner under 30 MiB', value: `${idle.meanMiB} MiB (max ${idle.maxMiB})`, pass: idle.meanMiB < 30 }
   ]
@@ -274,6 +295,8 @@ async function main (): Promise<void> {
       `p50 ${proxyOverhead.p50Ms} ms, p90 ${proxyOverhead.p90Ms} ms.`,
     `Overload: ${overload!.jobs} jobs answered in ${overload!.seconds} s, the longest queue wait ${overload!.maxQueueMs} ms. ` +
       `CPU time spread: ${spread!.aloneRuns} runs alone, ${spread!.loadedRuns} at once.`,
+    `Jobe sustained throughput (/restapi/runs, testsubmit's programs): ${jobe.map((run) =>
+      `${run.language} ${run.sustained} jobs/s, ${run.perCore} per core (Jobe's README: ${run.jobePerCore})`).join('; ')}.`,
     '',
     '| target | measured | result |',
     '| --- | --- | --- |',
@@ -287,7 +310,7 @@ async function main (): Promise<void> {
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`)
   const machine = { cores: cpus().length, node: process.version }
   const results = {
-    date: new Date().toISOString(), quick, machine, fillMs: round(warm.fillMs), idle, proxyOverhead, overload, spread, judged, rows, targets
+    date: new Date().toISOString(), quick, machine, fillMs: round(warm.fillMs), idle, proxyOverhead, overload, spread, judged, jobe, rows, targets
   }
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
   log(`wrote ${file}`)
