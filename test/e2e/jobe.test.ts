@@ -86,6 +86,16 @@ const PROGRAMS: Record<string, Programs> = {
     refused: { outcome: 12, stdout: /Fatal error: Out of memory/ },
     printArgs: '<?php foreach (array_slice($argv, 1) as $a) echo $a . "\\n";'
   },
+  octave: {
+    ok: 'printf("got %s\\n", input("", "s"));',
+    compileError: 's = "unclosed;',
+    runtimeError: 'error("failing");',
+    loop: 'while true\nend',
+    // Octave, like Node, reserves more than 200 MB to start.
+    allocate: 'try\n  x = zeros(40000);\n  disp("allocated");\ncatch\n  disp("refused");\nend',
+    refused: { outcome: 15, stdout: /^refused$/, memorylimit: 2000 },
+    printArgs: 'args = argv();\nfor i = 1:numel(args)\n  disp(args{i});\nend'
+  },
   pascal: {
     ok: 'var s: string; begin readln(s); writeln(\'got \', s); end.',
     compileError: 'begin writeln(x); end.',
@@ -102,9 +112,10 @@ describe.each(Object.keys(PROGRAMS))('%s', (language) => {
     const ok = await run({ language_id: language, sourcecode: programs.ok, input: 'line one\nline two\n' })
     expect(ok).toEqual({ run_id: null, outcome: 15, cmpinfo: '', stdout: 'got line one\n', stderr: '' })
     const compiled = await run({ language_id: language, sourcecode: programs.compileError })
-    // Node has no compile in Jobe: its syntax error is the run's.
-    expect(compiled.outcome).toBe(language === 'nodejs' ? 12 : 11)
-    expect(language === 'nodejs' ? compiled.stderr : compiled.cmpinfo).not.toBe('')
+    // Node and Octave have no compile in Jobe: a syntax error is the run's.
+    const interpreted = language === 'nodejs' || language === 'octave'
+    expect(compiled.outcome).toBe(interpreted ? 12 : 11)
+    expect(interpreted ? compiled.stderr : compiled.cmpinfo).not.toBe('')
     const crashed = await run({ language_id: language, sourcecode: programs.runtimeError })
     expect(crashed.outcome).toBe(12)
     const looped = await run({ language_id: language, sourcecode: programs.loop, parameters: { cputime: 1 } })
@@ -130,7 +141,8 @@ test('the four kinds of extra arguments reach the compiler, the linker, the inte
   const java = await run({ language_id: 'java', sourcecode: 'public class P { public static void main(String[] a) { System.out.println(System.getProperty("k")); } }',
     parameters: { interpreterargs: ['-Dk=v'] } })
   expect(java.stdout).toBe('v\n')
-  expect((await run({ language_id: 'nodejs', sourcecode: 'console.log(typeof require)', parameters: { interpreterargs: [] } })).stdout).toBe('function\n')
+  // interpreterargs go before the file, through the shell: node evaluates this and leaves the file as an argument.
+  expect((await run({ language_id: 'nodejs', sourcecode: 'console.log("file")', parameters: { interpreterargs: ['-p "6 * 7"'] } })).stdout).toBe('42\n')
   expect((await run({ language_id: 'php', sourcecode: '<?php echo ini_get("precision");', parameters: { interpreterargs: ['-d precision=7'] } })).stdout).toBe('7')
   expect((await run({ language_id: 'pascal', sourcecode: PROGRAMS.pascal.printArgs, parameters: { runargs: ['x'], compileargs: ['-O1'] } })).stdout).toBe('x\n')
 })
@@ -184,7 +196,7 @@ test("every 400 in Jobe's words, a JSON string; both paths; the README's example
   const missing = await call(base, { url: '/restapi/runs', payload: { spec: {} } })
   expect([missing.statusCode, missing.json()]).toEqual([400, 'No run_spec attribute found in post data'])
   const languages = (await call(base, { url: `${RESTAPI}/languages` })).json()
-  expect(languages.map((entry: string[]) => entry[0])).toEqual(['c', 'cpp', 'python3', 'java', 'nodejs', 'php', 'pascal'])
+  expect(languages.map((entry: string[]) => entry[0])).toEqual(['c', 'cpp', 'python3', 'java', 'nodejs', 'php', 'octave', 'pascal'])
   expect(languages[2]).toEqual(['python3', pool.versions.python])
   expect((await call(base, { url: '/restapi/languages/' })).json()).toEqual(languages)
   const { hello_c: example } = examples

@@ -103,6 +103,11 @@ const programs: Record<string, Case> = {
     crash: 'fun main() { kotlin.system.exitProcess(3) }',
     broken: 'fun main() { val x: Int = "no" }'
   },
+  octave: {
+    hello: 'printf("Hello World!\\n")',
+    echo: 'printf("%s\\n", input("", "s"))',
+    crash: 'exit(3)'
+  },
   pascal: {
     hello: "program Hello;\nbegin\n  writeln('Hello World!');\nend.",
     echo: 'program Echo;\nvar s: string;\nbegin\n  readln(s);\n  writeln(s);\nend.',

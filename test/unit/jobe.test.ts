@@ -61,8 +61,10 @@ describe('Jobe', () => {
       java: ['javac  Main.java', 'java -Xrs -Xss8m -Xmx200m Main'],
       nodejs: [null, 'nodejs --use_strict prog.js'],
       php: ['php -l prog.php', 'php --no-php-ini prog.php'],
-      pascal: ['fpc -vew -Se -Feprog.pas.err -oprog.pas.exe prog.pas >/dev/null 2>&1; [ -f prog.pas.exe ] || { cat prog.pas.err >&2; exit 1; }', './prog.pas.exe']
+      pascal: ['fpc -vew -Se -Feprog.pas.err -oprog.pas.exe prog.pas >/dev/null 2>&1; [ -f prog.pas.exe ] || { cat prog.pas.err >&2; exit 1; }', './prog.pas.exe'],
+      octave: [null, 'octave --norc --no-window-system --silent -H prog.m']
     })
+    expect(jobeLanguage('octave')!.filterStderr!('error: x\r\nerror: ignoring octave_execution_exception\n\n')).toBe('error: x\n')
     for (const language of JOBE_LANGUAGES) expect(findLanguage(language.language)).toBeDefined()
     expect(runCommand(jobeLanguage('python3')!, 't.py', paramsOf(jobeLanguage('python3')!, { interpreterargs: ['-c "print(1)"'], runargs: ['x'] })))
       .toBe('python3 -c "print(1)" t.py x')

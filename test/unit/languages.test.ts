@@ -2,7 +2,7 @@ import { commandsFor, findLanguage, languageNames, languages } from '../../runne
 
 describe('language table', () => {
   test('the languages by canonical name, as Piston spells them', () => {
-    expect(languageNames()).toEqual(['python', 'javascript', 'c', 'cpp', 'java', 'rust', 'go', 'csharp', 'haskell', 'ocaml', 'fortran', 'd', 'r', 'erlang', 'sqlite3', 'ruby', 'php', 'lua', 'perl', 'bash', 'typescript', 'kotlin', 'pascal'])
+    expect(languageNames()).toEqual(['python', 'javascript', 'c', 'cpp', 'java', 'rust', 'go', 'csharp', 'haskell', 'ocaml', 'fortran', 'd', 'r', 'erlang', 'sqlite3', 'ruby', 'php', 'lua', 'perl', 'bash', 'typescript', 'kotlin', 'octave', 'pascal'])
   })
 
   test.each([

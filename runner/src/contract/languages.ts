@@ -252,6 +252,15 @@ export const languages: readonly Language[] = [
     limits: { compile: { timeoutMs: 30000, cpuTimeMs: 30000 } }
   },
   {
+    name: 'octave',
+    aliases: ['m'],
+    fileName: 'main.m',
+    run: ['octave', '--norc', '--no-window-system', '--silent', '--no-history', '{file}'],
+    versionCommand: ['octave', '--version', '--norc', '--no-window-system'],
+    versionPattern: 'GNU Octave, version (\\S+)',
+    limits: {}
+  },
+  {
     name: 'pascal',
     aliases: ['fpc', 'freepascal', 'pas'],
     fileName: 'main.pas',

@@ -48,6 +48,15 @@ function javaMainClass (code: string): string | null {
   return matches.length === 1 ? matches[0][2] : null
 }
 
+/** OctaveTask's filteredStderr: no returns, and without the trailing lines Octave adds to an error. */
+function octaveStderr (stderr: string): string {
+  const lines = stderr.replaceAll('\r', '').split('\n')
+  while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop()
+  if (lines.length > 0 && lines[lines.length - 1].startsWith('error: ignoring octave_execution_exception')) lines.pop()
+  if (lines.length > 0 && lines[lines.length - 1] === 'error: No such file or directory') lines.pop()
+  return lines.length > 0 ? `${lines.join('\n')}\n` : ''
+}
+
 const compiledToExe = (compiler: string) => (source: string, params: JobeParams) =>
   `${compiler} ${words(params.compileargs)} -o ${source}.exe ${source} ${words(params.linkargs)}`
 
@@ -109,6 +118,15 @@ export const JOBE_LANGUAGES: readonly JobeLanguage[] = [
     executable: 'php',
     target: (source) => source,
     defaults: { memorylimit: 400, interpreterargs: ['--no-php-ini'] }
+  },
+  {
+    id: 'octave',
+    language: 'octave',
+    defaultFileName: () => 'prog.m',
+    executable: 'octave',
+    target: (source) => source,
+    defaults: { memorylimit: 500, interpreterargs: ['--norc', '--no-window-system', '--silent', '-H'] },
+    filterStderr: octaveStderr
   },
   {
     id: 'pascal',

@@ -35,6 +35,7 @@ export const JUDGE0_LANGUAGES: readonly Judge0Language[] = [
   entry(63, 'javascript', (v) => `JavaScript (Node.js ${v})`),
   entry(64, 'lua', (v) => `Lua (${v})`),
   entry(65, 'ocaml', (v) => `OCaml (${v})`),
+  entry(66, 'octave', (v) => `Octave (${v})`),
   entry(67, 'pascal', (v) => `Pascal (FPC ${v})`),
   entry(68, 'php', (v) => `PHP (${v})`),
   entry(71, 'python', (v) => `Python (${v})`),
