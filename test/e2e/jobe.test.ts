@@ -158,6 +158,10 @@ test('sourcefilename is honoured, and Java takes its class from the source', asy
   const name = '#include <stdio.h>\nint main(int c, char **v) { puts(v[0]); return 0; }'
   expect((await run({ language_id: 'c', sourcecode: name, sourcefilename: 'mine.c' })).stdout).toBe('./mine.c.exe\n')
   expect((await run({ language_id: 'c', sourcecode: name })).stdout).toBe('./prog.c.exe\n')
+  // CodeRunner names every other language's source __tester__.<language_id> (its jobesandbox.php).
+  for (const [language, code] of [['python3', 'print("tested")'], ['nodejs', 'console.log("tested")'], ['c', '#include <stdio.h>\nint main(void) { puts("tested"); return 0; }']]) {
+    expect(await run({ language_id: language, sourcecode: code, sourcefilename: `__tester__.${language}` })).toMatchObject({ outcome: 15, stdout: 'tested\n' })
+  }
   const java = 'class Helper {}\npublic class Greeter { public static void main(String[] a) { System.out.println("hi"); } }'
   expect((await run({ language_id: 'java', sourcecode: java })).stdout).toBe('hi\n')
   // CodeRunner sends prog.java when it knows no better: Jobe ignores that name.
