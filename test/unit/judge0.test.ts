@@ -4,6 +4,7 @@ import {
   compilerArgs, encode64, jobRequestOf, judge0Request, Judge0ValidationError, judge0View, requestedFields, shellWords, DEFAULT_FIELDS
 } from '../../proxy/src/api/judge0/submission'
 import { configInfo } from '../../proxy/src/api/judge0/info'
+import { Judge0Records } from '../../proxy/src/api/judge0/records'
 import { judge0Outcome, repeatedRuns, runsProblem } from '../../proxy/src/api/judge0/runs'
 import { unzip, ZipError } from '../../proxy/src/api/judge0/zip'
 import { jobInput } from '../../proxy/src/job-input'
@@ -190,5 +191,28 @@ describe('Judge0', () => {
     expect(statusOf(crashed.answer, null, crashed.accepted).id).toBe(7)
     expect(runsProblem(20, 'x'.repeat(300 * 1024), null, config)).toBe('must be at most 13 with this stdin and expected_output (judge.maxTotalInputBytes)')
     expect(runsProblem(1, 'x'.repeat(300 * 1024), null, config)).toBeNull()
+  })
+
+  test("the requests kept for Judge0's views are bounded in bytes, the oldest going first; unpacked files are not kept", () => {
+    const kept = (token: string, source: string, zip?: Buffer) => ({
+      token,
+      createdAt: '',
+      request: {
+        ...judge0Request({ source_code: source, language_id: 71 }, false, config),
+        ...(zip ? { additional_files: { zip, files: [{ name: 'a', data: Buffer.alloc(1000) }] } } : {})
+      }
+    })
+    const records = new Judge0Records(100, 10000, () => true)
+    records.add(kept('a', 'x'.repeat(1000)))
+    records.add(kept('b', 'y'.repeat(1000), Buffer.alloc(3000)))
+    expect(records.get('b')!.request.additional_files).toEqual({ zip: Buffer.alloc(3000), files: [] })
+    expect([records.get('a'), records.get('b')].every(Boolean)).toBe(true)
+    records.add(kept('c', 'z'.repeat(1000)))
+    expect([records.get('a'), records.get('b'), records.get('c')].map(Boolean)).toEqual([false, true, true])
+    expect(records.heldBytes).toBeLessThanOrEqual(10000)
+    const forgetful = new Judge0Records(100, 10000, (token) => token !== 'gone')
+    forgetful.add(kept('gone', 'x'))
+    forgetful.add(kept('here', 'x'))
+    expect(forgetful.newestFirst().map((record) => record.token)).toEqual(['here'])
   })
 })

@@ -30,7 +30,10 @@ type Created = { record: Kept, done: Promise<void> } | { errors: Record<string, 
  */
 export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
   const { config, pool, metrics, submissions } = servicesOf(options)
-  const records = new Judge0Records(config.submissions.maxFinished + config.submissions.maxQueued, (token) => submissions.knows(token))
+  // The requests kept for Judge0's views take no more memory than the results the queue holds in memory.
+  const records = new Judge0Records(
+    config.submissions.maxFinished + config.submissions.maxQueued, config.submissions.maxFinishedBytes, (token) => submissions.knows(token)
+  )
   const users = new WeakMap<FastifyRequest, string | undefined>()
 
   // Every call is authenticated first, as Judge0's controllers all are (X-Auth-Token: one of our keys).
