@@ -93,7 +93,12 @@ export const ConfigSchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
   judge0: Type.Object({
     /** Judge0's X-Auth-User tokens (its AUTHZ_TOKEN): they may list every submission. Without any, that is a 403, as in Judge0. */
-    authUsers: Type.Array(Type.String({ minLength: 16 }), { default: [] })
+    authUsers: Type.Array(Type.String({ minLength: 16 }), { default: [] }),
+    /**
+     * Whether a submission may name a callback_url (Judge0's ENABLE_CALLBACKS). The server PUTs to the URL
+     * the client names: where it can reach addresses clients should not, turn this off.
+     */
+    callbacks: Type.Boolean({ default: true })
   }, { additionalProperties: false, default: {} }),
   jobe: Type.Object({
     /** Bytes of files PUT to /jobe/.../files kept for runs to name; past it the least recently used go. */

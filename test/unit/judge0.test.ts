@@ -130,6 +130,11 @@ describe('Judge0', () => {
   test('callback_url must be http(s); redirect_stderr_to_stdout reaches the job', () => {
     expect(errorsOf({ callback_url: 'file:///etc/passwd' })).toEqual({ callback_url: ['must be an http or https URL'] })
     expect(errorsOf({ callback_url: 'http://127.0.0.1:9/x' })).toEqual({})
+    // Judge0's ENABLE_CALLBACKS=false, in its words; /config_info says so.
+    const closed = parseConfig({ judge0: { callbacks: false } })
+    expect(() => judge0Request({ source_code: 'x', language_id: 71, callback_url: 'http://127.0.0.1:9/x' }, false, closed))
+      .toThrow(expect.objectContaining({ errors: { callback_url: ['setting callback is not allowed'] } }))
+    expect(configInfo(closed).enable_callbacks).toBe(false)
     const request = judge0Request({ source_code: 'x', language_id: 71, redirect_stderr_to_stdout: true }, false, config)
     expect(jobInput(jobRequestOf(request, config), config, {}).stderrToStdout).toBe(true)
   })

@@ -32,7 +32,7 @@ export function configInfo (config: Config) {
     allowed_languages_for_compile_options: [],
     enable_command_line_arguments: true,
     enable_submission_delete: false,
-    enable_callbacks: true,
+    enable_callbacks: config.judge0.callbacks,
     callbacks_max_tries: CALLBACK_TRIES,
     callbacks_timeout: CALLBACK_TIMEOUT_MS / 1000,
     enable_additional_files: true,

@@ -182,7 +182,10 @@ export function judge0Request (body: Record<string, unknown>, base64: boolean, c
   const commandLine = text(body.command_line_arguments)
   if (commandLine !== null && commandLine.length > 512) fail('command_line_arguments', 'is too long (maximum is 512 characters)')
   const callbackUrl = text(body.callback_url)
-  if (callbackUrl !== null && callbackUrl !== '' && !/^https?:\/\/[^\s]+$/i.test(callbackUrl)) fail('callback_url', 'must be an http or https URL')
+  if (callbackUrl !== null && callbackUrl !== '') {
+    if (!config.judge0.callbacks) fail('callback_url', 'setting callback is not allowed')
+    else if (!/^https?:\/\/[^\s]+$/i.test(callbackUrl)) fail('callback_url', 'must be an http or https URL')
+  }
   const stdin = decoded(text(body.stdin), base64, 'stdin', errors)
   const expectedOutput = decoded(text(body.expected_output), base64, 'expected_output', errors)
   const additionalFiles = zipOf(text(body.additional_files), config, fail)
