@@ -10,6 +10,11 @@ export function keysConfigured (config: Config): boolean {
   return Object.keys(config.auth.keys).length > 0
 }
 
+/** The user of an API key; undefined when the key is not one of ours. */
+export function keyUser (config: Config, key: string): string | undefined {
+  return Object.hasOwn(config.auth.keys, key) ? config.auth.keys[key] : undefined
+}
+
 /** The API key a request carries: `x-api-key`, `authorization: Bearer <key>`, or (WebSockets) `?apiKey=`. */
 export function apiKeyOf (headers: IncomingHttpHeaders, query?: Record<string, unknown>): string | undefined {
   const header = headers['x-api-key']
@@ -34,7 +39,7 @@ export function userOf (config: Config, key: string | undefined, named: string |
     if (key === undefined) {
       throw new UnauthorizedError('an API key is required: send it as x-api-key or Authorization: Bearer (?apiKey= on the WebSocket)')
     }
-    const user = Object.hasOwn(config.auth.keys, key) ? config.auth.keys[key] : undefined
+    const user = keyUser(config, key)
     if (user === undefined) throw new UnauthorizedError('the API key is not known')
     if (named !== undefined && named !== user) throw new ForbiddenError(`userId ${JSON.stringify(named)} is not the user of this API key`)
     return user

@@ -106,11 +106,12 @@ export async function runJob (
       writeScratchFile(dir, file.name, file.encoding === 'base64' ? Buffer.from(file.content, 'base64') : file.content, config.uid, config.gid)
     }
 
+    // What the program's runs have that the compile has not: the job's merged streams, its address space.
+    const program = { stderrToStdout: job.stderrToStdout === true, addressSpaceBytes: job.addressSpaceBytes }
     // One stage: its verdict becomes the job's; the run stage, the last, has the launcher clean up after it.
     const runOne = async (name: StageName, argv: string[], input: Buffer[]) => {
       const running = runStage({
-        ...stage, argv, stdin: input, limits: limits[name], cleanUp: name === 'run', stderrToStdout: name === 'run' && job.stderrToStdout === true,
-        addressSpaceBytes: name === 'run' ? job.addressSpaceBytes : undefined,
+        ...stage, ...(name === 'run' ? program : {}), argv, stdin: input, limits: limits[name], cleanUp: name === 'run',
         interactive: name === 'run' && live?.interactive === true,
         onOutput: live && ((stream, chunk) => live.onOutput(name, stream, chunk))
       })
@@ -132,7 +133,8 @@ export async function runJob (
         dir,
         argv,
         runLimits: limits.run,
-        stage: { ...stage, stderrToStdout: job.stderrToStdout === true },
+        stage,
+        program,
         checker,
         onTest: live?.onTest,
         base64: job.outputBase64 === true

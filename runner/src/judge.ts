@@ -16,7 +16,9 @@ export interface TestRun {
   dir: string
   argv: string[]
   runLimits: StageLimits
-  stage: Pick<StageOptions, 'cwd' | 'uid' | 'gid' | 'env' | 'launcher' | 'oomKillsPath' | 'stderrToStdout'>
+  stage: Pick<StageOptions, 'cwd' | 'uid' | 'gid' | 'env' | 'launcher' | 'oomKillsPath'>
+  /** What the program's runs have over the stage (the job's), never the checker's. */
+  program: Pick<StageOptions, 'stderrToStdout' | 'addressSpaceBytes'>
   /** A checker program's directory, and the limits of its compile and of each of its runs. */
   checker?: { dir: string, limits: { compile: StageLimits, run: StageLimits } }
   onTest?: (index: number, report: TestReport) => void
@@ -138,7 +140,7 @@ export async function runTests (spec: JudgeSpec, run: TestRun): Promise<JudgedTe
     } else {
       restoreSnapshot(run.dir, snapshot, run.stage.uid, run.stage.gid)
       const result = await runStage({
-        ...run.stage, argv: run.argv, stdin: [Buffer.from(test.stdin)], limits: { ...run.runLimits, ...test.limits }, cleanUp: true
+        ...run.stage, ...run.program, argv: run.argv, stdin: [Buffer.from(test.stdin)], limits: { ...run.runLimits, ...test.limits }, cleanUp: true
       })
       cleanup = result.cleanup ?? null
       const status = stageStatus(result, 'runtime_error')

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { keysConfigured } from '../../auth'
+import { keysConfigured, keyUser } from '../../auth'
 import { ApiError, QueueFullError, QueueTimeoutError } from '../../errors'
 import { executeForRequest } from '../../execution'
 import { servicesOf, type Services } from '../../services'
@@ -38,7 +38,7 @@ export const jobeApi: FastifyPluginAsync<JobeOptions> = async (app, options) => 
       void reply.code(403).type('text/plain').send('Missing API key')
       return true
     }
-    if (!Object.hasOwn(config.auth.keys, key)) {
+    if (keyUser(config, key) === undefined) {
       void reply.code(403).type('text/plain').send('Unknown API key')
       return true
     }

@@ -57,28 +57,20 @@ function octaveStderr (stderr: string): string {
   return lines.length > 0 ? `${lines.join('\n')}\n` : ''
 }
 
-const compiledToExe = (compiler: string) => (source: string, params: JobeParams) =>
-  `${compiler} ${words(params.compileargs)} -o ${source}.exe ${source} ${words(params.linkargs)}`
+/** CTask and CppTask: gcc or g++ to <source>.exe, which runs; only the compiler and its default arguments differ. */
+const gccTask = (id: 'c' | 'cpp', compiler: string, compileargs: string[]): JobeLanguage => ({
+  id,
+  language: id,
+  defaultFileName: () => `prog.${id}`,
+  compile: (source, params) => `${compiler} ${words(params.compileargs)} -o ${source}.exe ${source} ${words(params.linkargs)}`,
+  executable: (source) => `./${source}.exe`,
+  target: () => '',
+  defaults: { compileargs }
+})
 
 export const JOBE_LANGUAGES: readonly JobeLanguage[] = [
-  {
-    id: 'c',
-    language: 'c',
-    defaultFileName: () => 'prog.c',
-    compile: compiledToExe('gcc'),
-    executable: (source) => `./${source}.exe`,
-    target: () => '',
-    defaults: { compileargs: ['-Wall', '-Werror', '-std=c99', '-x c'] }
-  },
-  {
-    id: 'cpp',
-    language: 'cpp',
-    defaultFileName: () => 'prog.cpp',
-    compile: compiledToExe('g++'),
-    executable: (source) => `./${source}.exe`,
-    target: () => '',
-    defaults: { compileargs: ['-Wall', '-Werror'] }
-  },
+  gccTask('c', 'gcc', ['-Wall', '-Werror', '-std=c99', '-x c']),
+  gccTask('cpp', 'g++', ['-Wall', '-Werror']),
   {
     id: 'python3',
     language: 'python',

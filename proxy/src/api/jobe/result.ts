@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import type { StageReport } from '../../../../runner/src/contract/job'
 import type { ExecutionAnswer } from '../../execution'
 import { outputBytes } from '../../stage-output'
@@ -30,8 +31,7 @@ export interface JobeResult {
  * newline, return and tab) as \xNN, so that the answer is always valid JSON.
  */
 export function clean (bytes: Buffer): string {
-  const text = bytes.toString('utf8')
-  if (Buffer.from(text, 'utf8').equals(bytes)) return text
+  if (isUtf8(bytes)) return bytes.toString('utf8')
   let escaped = ''
   for (const byte of bytes) {
     const printable = byte === 0x0a || byte === 0x0d || byte === 0x09 || (byte >= 0x20 && byte <= 0x7e)

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { errorHandler } from '../../error-handler'
 import { isClientError } from '../../errors'
 import { jobInput } from '../../job-input'
 import { servicesOf, SERVICE_VERSION, type Services } from '../../services'
@@ -16,9 +17,6 @@ import {
 } from './submission'
 
 type Query = Record<string, string | undefined>
-
-/** Judge0's words when a page of submissions holds output that is not UTF-8 and base64 was not asked for. */
-const SOME_NOT_UTF8 = 'some attributes for one or more submissions cannot be converted to UTF-8, use base64_encoded=true query parameter'
 
 /** Judge0's answer to one submission of a request: its token and when it is done, or its 422 errors, or a full queue. */
 type Created = { record: Kept, done: Promise<void> } | { errors: Record<string, string[]> } | { full: true }
@@ -43,6 +41,13 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     users.set(request, user)
   })
   const userOf = (request: FastifyRequest) => users.get(request)
+
+  // Output asked for as text that is not UTF-8: Judge0's 400; every other failure as the app answers it.
+  const appErrors = errorHandler(config.bodyLimitBytes)
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof NotUtf8Error) return reply.code(400).send({ error: error.message })
+    appErrors(error, request, reply)
+  })
 
   app.post('/authenticate', async (_request, reply) => reply.code(200).send())
   app.post('/authorize', async (request, reply) => authorized(config, request, reply) ? reply.code(200).send() : reply)
@@ -70,6 +75,15 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     if (!view) return undefined
     const outcome = view.result && judge0Outcome(view.result)
     return judge0View({ ...record, state: view.state, outcome }, fields, base64, pool.versions)
+  }
+
+  /** Several submissions as Judge0 shows them (undefined where unknown); output not UTF-8 in any is a list's error. */
+  const currentAll = async (list: Array<Kept | undefined>, fields: readonly string[], base64: boolean) => {
+    try {
+      return await Promise.all(list.map(async (record) => record && await current(record, fields, base64)))
+    } catch (err) {
+      throw err instanceof NotUtf8Error ? new NotUtf8Error(true) : err
+    }
   }
 
   /** One submission of a request, checked, then queued; its callback, if any, is sent once it is done. */
@@ -170,18 +184,9 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     const fields = requestedFields(request.query.fields)
     if ('invalid' in fields) return invalidFields(reply, fields.invalid)
     const user = userOf(request)
-    const base64 = request.query.base64_encoded === 'true'
-    try {
-      const shown = await Promise.all(tokens.map(async (token) => {
-        const record = records.get(token)
-        if (!record || (user !== undefined && record.userId !== user)) return null
-        return await current(record, fields.fields, base64) ?? null
-      }))
-      return { submissions: shown }
-    } catch (err) {
-      if (err instanceof NotUtf8Error) return reply.code(400).send({ error: SOME_NOT_UTF8 })
-      throw err
-    }
+    const visible = tokens.map((token) => records.get(token)).map((record) => user === undefined || record?.userId === user ? record : undefined)
+    const shown = await currentAll(visible, fields.fields, request.query.base64_encoded === 'true')
+    return { submissions: shown.map((view) => view ?? null) }
   })
 
   // Judge0's index: every submission, newest first, for an X-Auth-User only.
@@ -194,14 +199,7 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     if (page <= 0) return reply.code(400).send({ error: `invalid page: ${page}` })
     if (perPage <= 0) return reply.code(400).send({ error: `invalid per_page: ${perPage}` })
     const all = records.newestFirst()
-    const base64 = request.query.base64_encoded === 'true'
-    let shown
-    try {
-      shown = await Promise.all(all.slice((page - 1) * perPage, page * perPage).map((record) => current(record, fields.fields, base64)))
-    } catch (err) {
-      if (err instanceof NotUtf8Error) return reply.code(400).send({ error: SOME_NOT_UTF8 })
-      throw err
-    }
+    const shown = await currentAll(all.slice((page - 1) * perPage, page * perPage), fields.fields, request.query.base64_encoded === 'true')
     const totalPages = Math.ceil(all.length / perPage)
     return {
       submissions: shown.filter((view) => view !== undefined),
@@ -220,15 +218,10 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     if ('invalid' in fields) return invalidFields(reply, fields.invalid)
     const user = userOf(request)
     const record = records.get(request.params.token)
-    try {
-      const shown = record && (user === undefined || record.userId === user)
-        ? await current(record, fields.fields, request.query.base64_encoded === 'true')
-        : undefined
-      if (!shown) return reply.code(404).send({ error: 'Not Found' })
-      return shown
-    } catch (err) {
-      if (err instanceof NotUtf8Error) return reply.code(400).send({ error: err.message })
-      throw err
-    }
+    const shown = record && (user === undefined || record.userId === user)
+      ? await current(record, fields.fields, request.query.base64_encoded === 'true')
+      : undefined
+    if (!shown) return reply.code(404).send({ error: 'Not Found' })
+    return shown
   })
 }
