@@ -14,7 +14,7 @@ import { Metrics } from './metrics'
 import { SERVICE_VERSION, type Services } from './services'
 import { jobeApi } from './api/jobe'
 import { FileCache } from './api/jobe/file-cache'
-import { poolSubmissionQueue } from './submissions/pool-queue'
+import { poolSubmissions } from './submissions/pool-queue'
 
 export interface AppOptions {
   config: Config
@@ -55,7 +55,7 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
   })
   metrics.observePool(pool)
   let closing = false
-  const submissions = poolSubmissionQueue({ config, pool, metrics }, app.log)
+  const submissions = poolSubmissions({ config, pool, metrics }, app.log)
   const services: Services = { config, pool, metrics, submissions }
   void app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } })
   void app.register(swagger, {
@@ -64,7 +64,7 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
     }
   })
   // Each API a plugin with its prefix, registered after swagger so that swagger sees their routes.
-  void app.register(opsApi, { pool, metrics })
+  void app.register(opsApi, { pool, metrics, submissions })
   void app.register(v1Api, { prefix: '/api/v1', ...services })
   void app.register(pistonApi, { prefix: '/api/v2', ...services })
   void app.register(judge0Api, { prefix: '/judge0', ...services })
@@ -74,14 +74,14 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
   // Answers finished during shutdown close their connection, or an idle keep-alive would hold the exit back.
   app.addHook('preClose', async () => {
     closing = true
-    submissions.close()
+    await submissions.close()
   })
   app.addHook('onSend', async (_request, reply) => {
     if (closing) void reply.header('connection', 'close')
   })
   app.addHook('onClose', async () => {
     await pool.close()
-    submissions.dispose()
+    await submissions.dispose()
   })
   return app
 }

@@ -79,6 +79,25 @@ export const ConfigSchema = Type.Object({
     /** Where spill files go (a directory of their own is made in it); empty: the OS's temp directory. */
     spillDir: Type.String({ default: '' })
   }, { additionalProperties: false, default: {} }),
+  queue: Type.Object({
+    /**
+     * redis://host:port of a Redis every proxy shares (REDIS_URL overrides it): submissions then go through
+     * one BullMQ queue that every proxy takes from. Empty: one process, as without Redis (README).
+     */
+    redisUrl: Type.String({ pattern: '^(rediss?://.+)?$', default: '' }),
+    /** The BullMQ queue's name and the prefix of every key: proxies with the same name share the queue. */
+    name: Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,40}$', default: 'codeexec' }),
+    /** A job a node holds is its own for this long unless renewed: a node silent this long has lost it. */
+    lockMs: Type.Integer({ minimum: 1000, default: 30000 }),
+    /** How often each node looks for jobs whose node went silent, to queue them again. */
+    stalledIntervalMs: Type.Integer({ minimum: 500, default: 30000 }),
+    /** Times a job may be queued again after its node went silent; once more and it fails (internal_error). */
+    maxStalledCount: Type.Integer({ minimum: 0, default: 1 }),
+    /** Jobs this node runs at once; unset: the pool's CPU slots (pool.maxRunning). */
+    concurrency: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** How long a job waits before it is looked at again when its user already has maxRunningPerUser running. */
+    userCapRetryMs: Type.Integer({ minimum: 10, default: 200 })
+  }, { additionalProperties: false, default: {} }),
   judge: Type.Object({
     /** Tests one judge request may have; more is a 400 naming `tests`. */
     maxTests: Type.Integer({ minimum: 1, default: 100 }),

@@ -39,6 +39,9 @@ export const SubmissionQueueFullError = apiError(
 export const UserQueueFullError = apiError('EXEC_ERR_USER_QUEUE_FULL', 'user %s has %s, the most one user may; retry later', 429)
 export const QueueTimeoutError = apiError('EXEC_ERR_QUEUE_TIMEOUT', 'no runner or CPU slot became free within %s ms; retry later', 503)
 export const ShuttingDownError = apiError('EXEC_ERR_SHUTTING_DOWN', 'the service is shutting down', 503)
+export const QueueUnavailableError = apiError(
+  'EXEC_ERR_QUEUE_UNAVAILABLE', 'the shared submission queue cannot be reached (%s); synchronous executes still run; retry later', 503
+)
 
 /** The client closed its request while the job waited for a runner: nothing ran (nginx's 499). */
 export const ClientGoneError = apiError('EXEC_ERR_CLIENT_GONE', 'the client closed the request while it waited for a runner', 499)

@@ -39,6 +39,13 @@ export function rejectionReason (err: unknown): RejectionReason | undefined {
   return undefined
 }
 
+/** What a shared queue exposes to metrics, read at scrape time: the cluster's depth, this node's part. */
+export interface ClusterReadings {
+  readonly depth: { waiting: number, active: number, delayed: number, failed: number }
+  readonly runningHere: number
+  readonly available: boolean
+}
+
 /** What the submission queue exposes to metrics, read at scrape time. */
 export interface SubmissionReadings {
   readonly queued: number
@@ -142,6 +149,22 @@ export class Metrics implements PoolObserver {
   })
 
   private submissions?: SubmissionReadings
+  private cluster?: ClusterReadings
+
+  readonly queuePickupSeconds = new Histogram({
+    name: `${PREFIX}cluster_pickup_seconds`,
+    help: 'With a shared queue: time from a submission queued (on any node) to this node taking it.',
+    buckets: WAIT_BUCKETS,
+    registers: [this.registry]
+  })
+
+  readonly queueJobsEnded = new Counter({
+    name: `${PREFIX}cluster_jobs_total`,
+    help: 'With a shared queue: jobs this node took, by outcome ' +
+      '(finished; duplicate: done already; retried: its node was lost; deferred: its user at the cap).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry]
+  })
 
   readonly upstreamErrors = new Counter({
     name: `${PREFIX}upstream_errors_total`,
@@ -190,6 +213,30 @@ export class Metrics implements PoolObserver {
         this.set({ state: 'running' }, queue?.running ?? 0)
       }
     })
+    const cluster = () => this.cluster
+    new Gauge({
+      name: `${PREFIX}cluster_queue_jobs`,
+      help: 'With a shared queue: jobs of the whole cluster by BullMQ state (waiting, active, delayed, failed), read every second.',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect () {
+        const readings = cluster()
+        if (!readings) return
+        for (const [state, count] of Object.entries(readings.depth)) this.set({ state }, count)
+      }
+    })
+    new Gauge({
+      name: `${PREFIX}cluster_node_jobs_running`,
+      help: 'With a shared queue: jobs of the queue running on this node now.',
+      registers: [this.registry],
+      collect () { const readings = cluster(); if (readings) this.set(readings.runningHere) }
+    })
+    new Gauge({
+      name: `${PREFIX}cluster_redis_up`,
+      help: 'With a shared queue: 1 while this node reaches Redis, else 0 (asynchronous requests are then 503).',
+      registers: [this.registry],
+      collect () { const readings = cluster(); if (readings) this.set(readings.available ? 1 : 0) }
+    })
     poolGauge('pool_min_runners', 'Runners the pool keeps at least.', (pool) => pool.min)
     poolGauge('pool_max_runners', 'Runners the pool has at most: its capacity.', (pool) => pool.max)
     poolGauge('requests_waiting', 'Jobs waiting for a CPU slot, an interactive seat or a runner now.', (pool) => pool.pending)
@@ -209,6 +256,11 @@ export class Metrics implements PoolObserver {
   /** The gauges read this pool's getters at every scrape. */
   observePool (pool: PoolReadings): void {
     this.pool = pool
+  }
+
+  /** The shared queue's gauges read it at every scrape. */
+  observeQueue (cluster: ClusterReadings): void {
+    this.cluster = cluster
   }
 
   /** The submission gauges read this queue at every scrape. */

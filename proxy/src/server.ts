@@ -14,6 +14,8 @@ async function main (): Promise<void> {
   try {
     environment = parseEnvironment(process.env)
     config = loadConfig(environment.configPath)
+    if (environment.redisUrl) config.queue.redisUrl = environment.redisUrl
+    if (environment.poolName) config.poolName = environment.poolName
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message)

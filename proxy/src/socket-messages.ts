@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws'
 import type { Config } from './config'
-import { InvalidFieldError, InvalidJsonError, isClientError } from './errors'
+import { ApiError, InvalidFieldError, InvalidJsonError, isClientError } from './errors'
 import type { Metrics } from './metrics'
 
 /**
@@ -76,7 +76,13 @@ export function described (value: unknown): string {
   return typeof value === 'object' ? 'an object' : typeof value
 }
 
-/** A thrown error as a client may hear it: its own code and message for a 4xx of ours, else null (ours to log). */
+/**
+ * A thrown error as a client may hear it: its own code and message for a 4xx of ours or a refusal to try
+ * later (a 503: shutting down, the shared queue unreachable), else null (ours to log).
+ */
 export function clientError (err: unknown): { code: string, message: string } | null {
-  return isClientError(err) ? { code: err.code, message: err.message } : null
+  if (isClientError(err)) return { code: err.code, message: err.message }
+  const refusal = err as ApiError & { code: string, statusCode?: number }
+  if (err instanceof ApiError && refusal.statusCode === 503) return { code: refusal.code, message: err.message }
+  return null
 }

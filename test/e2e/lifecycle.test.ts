@@ -1,13 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { call, containersOf, realApp, sleep, testConfig, waitFor } from '../helpers/docker'
+import { startProxy as startOne, type ProxyProcess } from '../helpers/proxy-process'
 
 jest.setTimeout(180000)
 const POOL = 'e2e-life'
-const BYSTANDER = 'e2e-bystander'
 const SERVER = resolve(__dirname, '../../dist/proxy/src/server.js')
+const BYSTANDER = 'e2e-bystander'
 const dir = mkdtempSync(join(tmpdir(), 'lifecycle-'))
 const configPath = join(dir, 'pool.config.json')
 writeFileSync(configPath, JSON.stringify({ poolName: POOL, pool: { min: 2, max: 2 } }))
@@ -17,27 +18,9 @@ const bystander = realApp(testConfig(BYSTANDER, { min: 1, max: 1 }))
 let bystanderContainers: string[] = []
 let port = 3300 + Math.floor(Math.random() * 500)
 
-interface Proxy { child: ChildProcess, base: string, exited: Promise<number | null>, output: () => string }
-
-async function startProxy (config = configPath): Promise<Proxy> {
+async function startProxy (config = configPath): Promise<ProxyProcess> {
   port++
-  let output = ''
-  const child = spawn(process.execPath, [SERVER], {
-    env: { ...process.env, POOL_CONFIG: config, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  child.stdout?.on('data', (chunk) => { output += chunk })
-  child.stderr?.on('data', (chunk) => { output += chunk })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const base = `http://127.0.0.1:${port}`
-  await waitFor('the proxy to be ready', async () => {
-    try {
-      return (await call(base, { url: '/readyz' })).statusCode === 200
-    } catch {
-      return false
-    }
-  }, 90000).catch((err) => { throw new Error(`${err.message}\n${output}`) })
-  return { child, base, exited, output: () => output }
+  return await startOne(config, port)
 }
 
 beforeAll(async () => {

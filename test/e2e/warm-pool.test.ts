@@ -23,7 +23,7 @@ describe('the warm pool on a real engine', () => {
     const notYet = await inject('/readyz')
     if (notYet.statusCode === 503) expect(notYet.json()).toMatchObject({ status: 'starting', min: 45, max: 45 })
     await waitFor('the pool to reach 45 runners', async () => (await inject('/readyz')).statusCode === 200, 150000)
-    expect((await inject('/readyz')).json()).toEqual({ status: 'ready', ready: 45, min: 45, max: 45 })
+    expect((await inject('/readyz')).json()).toEqual({ status: 'ready', ready: 45, min: 45, max: 45, queue: 'up' })
     expect(await containersOf(POOL)).toHaveLength(45)
     expect((await inject('/healthz')).json()).toEqual({ status: 'ok' })
   })

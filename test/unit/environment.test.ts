@@ -11,6 +11,17 @@ describe('the proxy environment', () => {
       .toEqual({ configPath: '/etc/pool.json', port: 0, host: '::1', logLevel: 'warn', shutdownGraceMs: 500 })
   })
 
+  test('REDIS_URL and POOL_NAME, for a proxy of a cluster, are checked', () => {
+    expect(parseEnvironment({ REDIS_URL: 'redis://127.0.0.1:6379', POOL_NAME: 'worker-2' }))
+      .toMatchObject({ redisUrl: 'redis://127.0.0.1:6379', poolName: 'worker-2' })
+    expect(() => parseEnvironment({ REDIS_URL: 'http://x', POOL_NAME: 'Worker 2' })).toThrow(expect.objectContaining({
+      problems: [
+        'REDIS_URL must be a redis:// or rediss:// URL, got "http://x"',
+        'POOL_NAME must be lowercase letters, digits, \'.\', \'_\' or \'-\' (at most 41), got "Worker 2"'
+      ]
+    }))
+  })
+
   test('every bad variable is named at once, with what it got', () => {
     expect(() => parseEnvironment({ PORT: 'abc', SHUTDOWN_GRACE_MS: '-1', LOG_LEVEL: 'loud' })).toThrow(expect.objectContaining({
       name: 'ConfigError',

@@ -70,6 +70,6 @@ describe('error mapping', () => {
       expect(readme).toContain(`| ${statusCode} | \`${code}\` |`)
       checked++
     }
-    expect(checked).toBe(21)
+    expect(checked).toBe(22)
   })
 })

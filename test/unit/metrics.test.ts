@@ -15,6 +15,11 @@ describe('metrics', () => {
     metrics.observePool(readings)
     const all = await scrape(metrics)
     expect([...all.keys()].sort()).toEqual([
+      'codeexec_cluster_jobs_total',
+      'codeexec_cluster_node_jobs_running',
+      'codeexec_cluster_pickup_seconds',
+      'codeexec_cluster_queue_jobs',
+      'codeexec_cluster_redis_up',
       'codeexec_cpu_slots',
       'codeexec_engine_errors_total',
       'codeexec_execution_duration_seconds',

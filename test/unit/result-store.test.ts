@@ -67,7 +67,7 @@ describe('the submission queue keeps finished results within its budget', () => 
       onRunning()
       return answer(job.code, 2 * MiB)
     })
-    const ids = Array.from({ length: 40 }, (_, i) => queue.submit('a', input(`s${i}`)).id)
+    const ids = Array.from({ length: 40 }, (_, i) => queue.submitNow('a', input(`s${i}`)).id)
     await settled()
     expect(queue.finishedBytes.held).toBeLessThanOrEqual(16 * MiB)
     for (let i = 0; i < 40; i++) {

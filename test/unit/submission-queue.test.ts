@@ -27,11 +27,11 @@ describe('the submission queue', () => {
     const { queue, running, flush } = harness()
     const events: SubmissionEvent[] = []
     queue.subscribe('a', (event) => events.push(event))
-    const first = queue.submit('a', input('a1'))
-    const second = queue.submit('a', input('a2'))
-    const third = queue.submit('a', input('a3'))
-    expect(() => queue.submit('a', input('a4'))).toThrow(UserQueueFullError)
-    queue.submit('b', input('b1'))
+    const first = queue.submitNow('a', input('a1'))
+    const second = queue.submitNow('a', input('a2'))
+    const third = queue.submitNow('a', input('a3'))
+    expect(() => queue.submitNow('a', input('a4'))).toThrow(UserQueueFullError)
+    queue.submitNow('b', input('b1'))
     expect(running.map((job) => job.code)).toEqual(['a1', 'b1'])
     expect([second.position, third.position]).toEqual([1, 2])
     expect(await queue.get(third.id)).toEqual({ id: third.id, state: 'queued', position: 2 })
@@ -49,21 +49,21 @@ describe('the submission queue', () => {
   test('the whole queue is capped across users', () => {
     const { queue } = harness({ maxQueued: 2, maxRunningPerUser: 5 })
     // Those taken by the runner count as running at once; the cap is on queued ones.
-    queue.submit('a', input('1'))
+    queue.submitNow('a', input('1'))
     expect(queue.queued).toBe(0)
     const blocked = harness({ maxQueued: 1, maxRunningPerUser: 1, maxQueuedPerUser: 5 })
-    blocked.queue.submit('a', input('1'))
-    blocked.queue.submit('a', input('2'))
-    expect(() => blocked.queue.submit('b', input('3'))).toThrow(SubmissionQueueFullError)
+    blocked.queue.submitNow('a', input('1'))
+    blocked.queue.submitNow('a', input('2'))
+    expect(() => blocked.queue.submitNow('b', input('3'))).toThrow(SubmissionQueueFullError)
   })
 
   test('a user sees only their own; finished ones are forgotten past the count', async () => {
     const { queue, running, flush } = harness({ maxFinished: 1 })
-    const mine = queue.submit('a', input('1'))
+    const mine = queue.submitNow('a', input('1'))
     expect(await queue.get(mine.id, 'b')).toBeUndefined()
     running.shift()!.finish()
     await flush()
-    const next = queue.submit('a', input('2'))
+    const next = queue.submitNow('a', input('2'))
     running.shift()!.finish()
     await flush()
     expect(await queue.get(mine.id)).toBeUndefined()
@@ -72,19 +72,19 @@ describe('the submission queue', () => {
 
   test('closing ends what is still queued with a message, and takes no more', async () => {
     const { queue } = harness()
-    queue.submit('a', input('1'))
-    const waiting = queue.submit('a', input('2'))
+    queue.submitNow('a', input('1'))
+    const waiting = queue.submitNow('a', input('2'))
     queue.close()
     expect(await queue.get(waiting.id)).toMatchObject({ state: 'done', result: { status: 'internal_error', message: 'the service shut down before this submission ran' } })
-    expect(() => queue.submit('b', input('3'))).toThrow(ShuttingDownError)
+    expect(() => queue.submitNow('b', input('3'))).toThrow(ShuttingDownError)
   })
 
   test('positions count the queued submissions ahead, of every user, as others start and finish', async () => {
     const { queue, running, flush } = harness({ maxRunningPerUser: 1, maxQueuedPerUser: 5 })
-    const a1 = queue.submit('a', input('a1'))
-    const a2 = queue.submit('a', input('a2'))
-    const b1 = queue.submit('b', input('b1'))
-    const a3 = queue.submit('a', input('a3'))
+    const a1 = queue.submitNow('a', input('a1'))
+    const a2 = queue.submitNow('a', input('a2'))
+    const b1 = queue.submitNow('b', input('b1'))
+    const a3 = queue.submitNow('a', input('a3'))
     // a1 and b1 are running: a2 is first in line, a3 second.
     expect([a1.position, a2.position, b1.position, a3.position]).toEqual([1, 1, 2, 2])
     expect(await queue.get(a2.id)).toEqual({ id: a2.id, state: 'queued', position: 1 })
@@ -101,8 +101,8 @@ describe('the submission queue', () => {
     const watched: SubmissionEvent[] = []
     const everything: SubmissionEvent[] = []
     queue.subscribe('a', (event) => everything.push(event))
-    const mine = queue.submit('a', input('1'), { watcher: (event) => watched.push(event) })
-    const other = queue.submit('a', input('2'))
+    const mine = queue.submitNow('a', input('1'), { watcher: (event) => watched.push(event) })
+    const other = queue.submitNow('a', input('2'))
     running.splice(0).forEach((job) => job.finish())
     await flush()
     expect(watched.map((event) => [event.type, event.id])).toEqual([['queued', mine.id], ['running', mine.id], ['done', mine.id]])
@@ -111,12 +111,12 @@ describe('the submission queue', () => {
 
   test('a refused interactive submission lets go of its client: its relay is closed, the client resumed', () => {
     const { queue } = harness({ maxRunningPerUser: 1, maxQueuedPerUser: 0 })
-    queue.submit('a', input('1'))
+    queue.submitNow('a', input('1'))
     const calls: string[] = []
     const relay = new InputRelay({ pause: () => calls.push('pause'), resume: () => calls.push('resume') })
     relay.send([Buffer.alloc(2 << 20)])
     expect(calls).toEqual(['pause'])
-    expect(() => queue.submit('a', input('2'), { relay })).toThrow(UserQueueFullError)
+    expect(() => queue.submitNow('a', input('2'), { relay })).toThrow(UserQueueFullError)
     expect(calls).toEqual(['pause', 'resume'])
   })
 })

@@ -2,21 +2,23 @@ import type { Config } from '../config'
 import { executeJob, v1Answer, type ExecutionAnswer, type ExecutionInput, type ExecutionServices } from '../execution'
 import { judgeAnswer } from '../judge-answer'
 import { rejectionReason } from '../metrics'
+import { ClusterSubmissions } from './cluster/cluster-submissions'
 import { notRun, SubmissionQueue, type JobRunner, type SubmissionResult } from './queue'
+import type { Submissions } from './submissions'
 
 /** What a submission answers once its job is over: /api/v1/execute's answer, or /api/v1/judge's for one with tests. */
-function resultOf (input: ExecutionInput, answer: ExecutionAnswer): SubmissionResult {
-  return input.judge ? judgeAnswer(answer, input.judge.tests.length) : v1Answer(answer)
+function resultOf (input: ExecutionInput | undefined, answer: ExecutionAnswer): SubmissionResult {
+  return input?.judge ? judgeAnswer(answer, input.judge.tests.length) : v1Answer(answer)
 }
 
+type Log = { warn: (object: object, message: string) => void, info: (object: object, message: string) => void }
+
 /**
- * The submission queue over the runner pool. A submission waits for a runner as long as it takes, in its
- * place in the pool's queue (a patient acquire), until the app closes. Its result is /api/v1/execute's
- * answer, or /api/v1/judge's.
+ * The submissions over the runner pool: in this process, or (queue.redisUrl) shared by every proxy over
+ * Redis. A submission waits for a runner as long as it takes, in its place in the pool's queue (a patient
+ * acquire), until the app closes. Its result is /api/v1/execute's answer, or /api/v1/judge's.
  */
-export function poolSubmissionQueue (
-  { config, pool, metrics }: ExecutionServices & { config: Config }, log: { warn: (object: object, message: string) => void }
-): SubmissionQueue {
+export function poolSubmissions ({ config, pool, metrics }: ExecutionServices & { config: Config }, log: Log): Submissions {
   const run: JobRunner = async (input, { onRunning, onOutput, onTest }, relay) => {
     const execution = { language: input.language.name }
     // An interactive submission whose client left before it ran is not run.
@@ -26,14 +28,33 @@ export function poolSubmissionQueue (
     })
     return answer && resultOf(input, answer)
   }
-  const queue = new SubmissionQueue(config.submissions, run, {
-    started: (seconds) => metrics.submissionWaitSeconds.observe(seconds),
-    finished: (seconds) => metrics.submissionSeconds.observe(seconds),
-    refused: (err) => {
+  const observer = {
+    started: (seconds: number) => metrics.submissionWaitSeconds.observe(seconds),
+    finished: (seconds: number) => metrics.submissionSeconds.observe(seconds),
+    refused: (err: Error) => {
       const reason = rejectionReason(err)
       if (reason) metrics.rejected.inc({ reason })
     }
-  }, (input, message) => resultOf(input, notRun(input.language.name, message)))
-  metrics.observeSubmissions(queue)
-  return queue
+  }
+  const local = new SubmissionQueue(config.submissions, run, observer, (input, message) => resultOf(input, notRun(input.language.name, message)))
+  if (!config.queue.redisUrl) {
+    metrics.observeSubmissions(local)
+    return local
+  }
+  const cluster = new ClusterSubmissions({
+    config,
+    run,
+    local,
+    log,
+    concurrency: config.queue.concurrency ?? pool.maxRunning,
+    failed: (input, language, message) => resultOf(input, notRun(language, message)),
+    observer: {
+      ...observer,
+      taken: (seconds) => metrics.queuePickupSeconds.observe(seconds),
+      ended: (outcome) => metrics.queueJobsEnded.inc({ outcome })
+    }
+  })
+  metrics.observeSubmissions(cluster)
+  metrics.observeQueue(cluster)
+  return cluster
 }

@@ -6,6 +6,7 @@ import type { InputRelay } from '../../../runner/src/contract/input-relay'
 import type { OutputHandler } from '../pool/runner'
 import { ShuttingDownError, SubmissionQueueFullError, UserQueueFullError } from '../errors'
 import { ResultStore } from './result-store'
+import type { Submissions } from './submissions'
 
 export type SubmissionState = 'queued' | 'running' | 'done'
 
@@ -16,6 +17,10 @@ export interface SubmissionView {
   /** 1 + how many queued submissions (of every user) were submitted before this one; only while queued. */
   position?: number
   result?: SubmissionResult
+  /** When it finished, ISO 8601. */
+  finishedAt?: string
+  /** What its maker kept beside it (SubmitOptions.meta), where the maker's node does not hold it. */
+  meta?: unknown
 }
 
 /** A submission's result: what /api/v1/execute answers, or /api/v1/judge for one with tests. */
@@ -25,6 +30,8 @@ export type SubmissionResult = ExecutionAnswer | JudgeAnswer
 export type SubmissionEvent =
   | { type: 'queued', id: string, position: number }
   | { type: 'running', id: string }
+  /** The node running it was lost: it is queued again and runs from the start (at least once: README). */
+  | { type: 'retry', id: string, attempt: number }
   | { type: 'stdout' | 'stderr', id: string, stage: 'compile' | 'run', data: string }
   | { type: 'test', id: string, index: number, test: TestReport }
   | { type: 'done', id: string, result: SubmissionResult }
@@ -70,6 +77,8 @@ export type SubmissionListener = (event: SubmissionEvent) => void
 export interface SubmitOptions {
   relay?: InputRelay
   watcher?: SubmissionListener
+  /** What the maker keeps beside the submission for its own views, by id: kept by a shared queue only. */
+  meta?: (id: string) => unknown
 }
 
 /**
@@ -98,7 +107,7 @@ export interface SubmissionObserver {
  * so one user cannot fill the pool's queue. Finished submissions are kept for a while, then forgotten.
  * Everything lives in this process: a restart loses it.
  */
-export class SubmissionQueue {
+export class SubmissionQueue implements Submissions {
   private readonly submissions = new Map<string, Submission>()
   private readonly waiting = new Map<string, Submission[]>()
   private readonly active = new Map<string, number>()
@@ -133,7 +142,12 @@ export class SubmissionQueue {
    * Queues a job for `userId`, interactive with `relay`. Refused (a 429, or a 503 once closed) when a cap
    * is reached; a refused relay is closed, so that its client is never left paused.
    */
-  submit (userId: string, input: ExecutionInput, { relay, watcher }: SubmitOptions = {}): SubmissionView {
+  async submit (userId: string, input: ExecutionInput, options: SubmitOptions = {}): Promise<SubmissionView> {
+    return this.submitNow(userId, input, options)
+  }
+
+  /** submit, at once: throws rather than rejects. */
+  submitNow (userId: string, input: ExecutionInput, { relay, watcher }: SubmitOptions = {}): SubmissionView {
     const refusal = this.refusal(userId)
     if (refusal) {
       relay?.close()
@@ -174,7 +188,7 @@ export class SubmissionQueue {
     if (submission.state === 'queued') return { id, state: 'queued', position: this.positionOf(submission) }
     if (submission.state === 'running') return { id, state: 'running' }
     const result = await this.results.read(id)
-    return result && { id, state: 'done', result }
+    return result && { id, state: 'done', result, finishedAt: new Date(submission.finishedAt!).toISOString() }
   }
 
   /** Whether the submission is still known: queued, running, or finished and not yet forgotten. */
@@ -200,9 +214,10 @@ export class SubmissionQueue {
 
   get queued (): number { return this.queuedSeqs.length }
   get running (): number { return this.runningCount }
+  get available (): boolean { return !this.closed }
 
   /** Takes no more submissions; those queued here end as internal errors, those on the pool finish. */
-  close (): void {
+  async close (): Promise<void> {
     this.closed = true
     clearInterval(this.sweeper)
     for (const line of this.waiting.values()) {
@@ -215,7 +230,7 @@ export class SubmissionQueue {
   }
 
   /** Forgets every result, and removes the spill files: once nothing runs or reads any more. */
-  dispose (): void {
+  async dispose (): Promise<void> {
     this.results.close()
   }
 

@@ -9,7 +9,7 @@ import { sendCallback } from './callback'
 import { about, configInfo, JUDGE0_VERSION, systemInfo, workers } from './info'
 import { JUDGE0_LANGUAGES, judge0Language, languageDetails, type Judge0Language } from './languages'
 import { NotUtf8Error } from './output'
-import { Judge0Records, type Kept } from './records'
+import { Judge0Records, keptAsJson, keptFromJson, type Kept } from './records'
 import { judge0Outcome, repeatedRuns, runsProblem } from './runs'
 import { STATUSES } from './statuses'
 import {
@@ -74,7 +74,15 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     const view = await submissions.get(record.token, record.userId)
     if (!view) return undefined
     const outcome = view.result && judge0Outcome(view.result)
-    return judge0View({ ...record, state: view.state, outcome }, fields, base64, pool.versions)
+    return judge0View({ ...record, finishedAt: record.finishedAt ?? view.finishedAt, state: view.state, outcome }, fields, base64, pool.versions)
+  }
+
+  /** A submission's request: kept here, or (made on another node of a cluster) kept beside the submission. */
+  const recordOf = async (token: string): Promise<Kept | undefined> => {
+    const record = records.get(token)
+    if (record) return record
+    const meta = (await submissions.get(token))?.meta
+    return meta === undefined ? undefined : keptFromJson(meta)
   }
 
   /** Several submissions as Judge0 shows them (undefined where unknown); output not UTF-8 in any is a list's error. */
@@ -87,7 +95,7 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
   }
 
   /** One submission of a request, checked, then queued; its callback, if any, is sent once it is done. */
-  const create = (body: unknown, base64: boolean, user: string | undefined): Created => {
+  const create = async (body: unknown, base64: boolean, user: string | undefined): Promise<Created> => {
     const fields = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>
     let judge0
     try {
@@ -114,7 +122,8 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     let view
     try {
       // Without keys each submission counts as a user of its own: Judge0 has no users, only its queue.
-      view = submissions.submit(user ?? `judge0:${randomBytes(9).toString('base64url')}`, input, {
+      view = await submissions.submit(user ?? `judge0:${randomBytes(9).toString('base64url')}`, input, {
+        meta: (token) => keptAsJson({ ...record, token }),
         watcher: (event) => {
           if (event.type !== 'done') return
           record.finishedAt = new Date().toISOString()
@@ -141,7 +150,7 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     const base64 = query.base64_encoded === 'true'
     const fields = requestedFields(query.fields)
     if ('invalid' in fields) return invalidFields(reply, fields.invalid)
-    const created = create(request.body, base64, userOf(request))
+    const created = await create(request.body, base64, userOf(request))
     if ('errors' in created) return reply.code(422).send(created.errors)
     if ('full' in created) return reply.code(503).send({ error: 'queue is full' })
     if (query.wait !== 'true') return reply.code(201).send({ token: created.record.token })
@@ -166,12 +175,12 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     if (problem) return reply.code(400).send({ error: problem })
     if (submissions.queued + list.length > config.submissions.maxQueued) return reply.code(503).send({ error: 'queue is full' })
     const base64 = request.query.base64_encoded === 'true'
-    const answers = list.map((body) => {
-      const created = create(body, base64, userOf(request))
+    const answers = await Promise.all(list.map(async (body) => {
+      const created = await create(body, base64, userOf(request))
       if ('errors' in created) return created.errors
       if ('full' in created) return { error: 'queue is full' }
       return { token: created.record.token }
-    })
+    }))
     return reply.code(answers.some((answer) => 'token' in answer) ? 201 : 422).send(answers)
   })
 
@@ -184,7 +193,8 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     const fields = requestedFields(request.query.fields)
     if ('invalid' in fields) return invalidFields(reply, fields.invalid)
     const user = userOf(request)
-    const visible = tokens.map((token) => records.get(token)).map((record) => user === undefined || record?.userId === user ? record : undefined)
+    const kept = await Promise.all(tokens.map(recordOf))
+    const visible = kept.map((record) => user === undefined || record?.userId === user ? record : undefined)
     const shown = await currentAll(visible, fields.fields, request.query.base64_encoded === 'true')
     return { submissions: shown.map((view) => view ?? null) }
   })
@@ -217,7 +227,7 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     const fields = requestedFields(request.query.fields)
     if ('invalid' in fields) return invalidFields(reply, fields.invalid)
     const user = userOf(request)
-    const record = records.get(request.params.token)
+    const record = await recordOf(request.params.token)
     const shown = record && (user === undefined || record.userId === user)
       ? await current(record, fields.fields, request.query.base64_encoded === 'true')
       : undefined

@@ -3,7 +3,7 @@ import { arch, cpus, endianness, totalmem } from 'node:os'
 import type { Config } from '../../config'
 import type { ExecutionPool } from '../../execution-pool'
 import type { Metrics } from '../../metrics'
-import type { SubmissionQueue } from '../../submissions/queue'
+import type { Submissions } from '../../submissions/submissions'
 import { CALLBACK_TIMEOUT_MS, CALLBACK_TRIES } from './callback'
 import { MAX_BATCH, maxExtractKb, numberRules } from './submission'
 
@@ -70,7 +70,7 @@ export function configInfo (config: Config) {
 }
 
 /** GET /workers: Judge0's one queue, its workers our runners. `failed`: jobs that ended in an internal error. */
-export async function workers (pool: ExecutionPool, submissions: SubmissionQueue, metrics: Metrics) {
+export async function workers (pool: ExecutionPool, submissions: Submissions, metrics: Metrics) {
   const executions = await metrics.executions.get()
   const failed = executions.values.filter((value) => value.labels.status === 'internal_error').reduce((sum, value) => sum + value.value, 0)
   return [{

@@ -3,6 +3,19 @@ import type { Judge0Record } from './submission'
 /** What is kept of a Judge0 submission besides the queue's: its request, its times, whose it is. */
 export type Kept = Omit<Judge0Record, 'state' | 'outcome'> & { userId?: string }
 
+/** A kept request as JSON, to be kept beside its submission where every node can read it (cluster mode). */
+export function keptAsJson (record: Kept): unknown {
+  const files = record.request.additional_files
+  return { ...record, request: { ...record.request, additional_files: files && { zip: files.zip.toString('base64'), files: [] } } }
+}
+
+/** A kept request read back from keptAsJson. */
+export function keptFromJson (json: unknown): Kept {
+  const record = json as Kept
+  const files = record.request.additional_files as unknown as { zip: string } | null
+  return { ...record, request: { ...record.request, additional_files: files && { zip: Buffer.from(files.zip, 'base64'), files: [] } } }
+}
+
 /** About what a kept request holds in memory: its texts (two bytes a character) and its zip. */
 function sizeOf (record: Kept): number {
   const { request } = record

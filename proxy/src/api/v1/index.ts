@@ -47,7 +47,7 @@ export const v1Api: FastifyPluginAsync<Services> = async (plugin, options) => {
   }, async (request, reply) => {
     const { userId: named, ...body } = request.body
     const userId = userOf(config, apiKeyOf(request.headers), named)
-    return reply.code(202).send(submissions.submit(userId, submissionInput(body, config, pool.versions)))
+    return reply.code(202).send(await submissions.submit(userId, submissionInput(body, config, pool.versions)))
   })
 
   app.get('/submissions/:id', {

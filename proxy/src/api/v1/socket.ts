@@ -75,7 +75,7 @@ export const v1Socket: FastifyPluginAsync<Services> = async (app, { config, pool
     const unsubscribe = keysConfigured(config) ? submissions.subscribe(userId, hear) : () => {}
     const watcher = keysConfigured(config) ? undefined : hear
 
-    const handle = (message: Record<string, unknown>, ref: string | number | undefined) => {
+    const handle = async (message: Record<string, unknown>, ref: string | number | undefined) => {
       const { type, ref: _ref, interactive, ...body } = message
       if (type === 'stdin' || type === 'eof' || type === 'signal') {
         const relay = typeof message.id === 'string' ? relays.get(message.id) : undefined
@@ -99,25 +99,27 @@ export const v1Socket: FastifyPluginAsync<Services> = async (app, { config, pool
       // Its input comes from this socket: the socket is paused while input piles up ahead of the program
       // (a refused submission's relay is closed, and lets go of it).
       const relay = interactive === true ? interactiveInput(input.stdin, pause.handle()) : undefined
-      const view = submissions.submit(userId, input, { relay, watcher })
+      const view = await submissions.submit(userId, input, { relay, watcher })
       if (relay) relays.set(view.id, relay)
       send({ type: 'submitted', ...(ref !== undefined ? { ref } : {}), id: view.id, position: view.position })
     }
 
+    // Messages are handled one after another, in the order sent, even while a submit waits on a shared queue.
+    let handled = Promise.resolve()
     // Nothing a client sends may throw out of here: every problem is an error message on the socket.
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       let ref: string | number | undefined
-      try {
+      handled = handled.then(async () => {
         const message = socketMessage(data, isBinary)
         const echoed = echoableRef(message.ref)
         if (echoed === null) throw new InvalidFieldError('ref', `must be a number or a string of at most ${MAX_REF_LENGTH} characters`)
         ref = echoed
-        handle(message, ref)
-      } catch (err) {
+        await handle(message, ref)
+      }).catch((err: unknown) => {
         const known = clientError(err)
         if (!known) request.log.error({ err }, 'a WebSocket message failed')
         send({ type: 'error', ...(ref !== undefined ? { ref } : {}), error: known ?? { code: 'EXEC_ERR_INTERNAL', message: 'internal error' } })
-      }
+      })
     })
     socket.on('close', () => {
       for (const relay of relays.values()) abandonInput(relay)
