@@ -154,6 +154,19 @@ describe('three proxies over one Redis', () => {
     client.socket.close()
   })
 
+  test('Judge0: a submission made on one proxy is read by its token on another, request and result', async () => {
+    const made = await call(proxies[0].base, { url: '/judge0/submissions?base64_encoded=false', payload: { language_id: 71, source_code: 'print(input())', stdin: 'across' } })
+    expect(made.statusCode).toBe(201)
+    const { token } = made.json()
+    let shown: any
+    await waitFor('the Judge0 submission to finish', async () => {
+      shown = (await call(proxies[1].base, { url: `/judge0/submissions/${token}?base64_encoded=false&fields=*` })).json()
+      return shown.status?.id >= 3
+    }, 60000)
+    expect(shown).toMatchObject({ token, stdin: 'across', source_code: 'print(input())', stdout: 'across\n', status: { id: 3, description: 'Accepted' } })
+    expect(shown.finished_at).toEqual(expect.any(String))
+  })
+
   test('kill -9 of a proxy mid-run: its jobs run again elsewhere, each done exactly once, none lost', async () => {
     const client = await open(`ws://127.0.0.1:${basePort}/api/v1/ws?userId=survivor`)
     const ids: string[] = []

@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { call, realApp, testConfig, waitFor } from '../helpers/docker'
+import { RedisServer } from '../helpers/redis-server'
 
 // A real Prometheus (Debian's package) scrapes a live proxy through a short bounded load; then every
 // query of the dashboard and of the README must return data.
@@ -33,8 +34,11 @@ export function dashboardQueries (): string[] {
 
 describeIf('Prometheus scraping the proxy', () => {
   const POOL = 'e2e-prom'
-  // Few runners and few uses each: the load queues, and runners are recycled after max uses.
-  const { app, pool } = realApp(testConfig(POOL, { min: 6, max: 6, maxUsesPerRunner: 5 }))
+  // Few runners and few uses each: the load queues, and runners are recycled after max uses. Its
+  // submissions go through a shared queue on a real Redis, so that the cluster's gauges have data.
+  let redis: RedisServer
+  let app: ReturnType<typeof realApp>['app']
+  let pool: ReturnType<typeof realApp>['pool']
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-'))
   let prometheus: ChildProcess
   let base = ''
@@ -49,6 +53,10 @@ describeIf('Prometheus scraping the proxy', () => {
   }
 
   beforeAll(async () => {
+    redis = await RedisServer.start()
+    const config = testConfig(POOL, { min: 6, max: 6, maxUsesPerRunner: 5 })
+    config.queue.redisUrl = redis.url
+    ;({ app, pool } = realApp(config))
     base = await app.listen({ port: 0, host: '127.0.0.1' })
     await pool.start()
     await waitFor('6 runners', () => pool.ready === 6, 120000)
@@ -81,7 +89,8 @@ describeIf('Prometheus scraping the proxy', () => {
 
   afterAll(async () => {
     prometheus?.kill('SIGTERM')
-    await app.close()
+    await app?.close()
+    await redis?.close()
     rmSync(dir, { recursive: true, force: true })
   })
 
@@ -126,9 +135,15 @@ describe('docker-compose.yml', () => {
 
   testIf('is valid for docker-compose, and every service uses the host network', () => {
     const config = execFileSync(compose!, ['-f', join(ROOT, 'docker-compose.yml'), 'config'], { encoding: 'utf8' })
-    const services = config.split('\n').filter((line) => /^ {2}\w+:$/.test(line)).map((line) => line.trim().slice(0, -1))
-    expect(services.sort()).toEqual(['grafana', 'prometheus', 'proxy'])
-    expect(config.match(/network_mode: host/g)).toHaveLength(3)
+    const lines = config.split('\n')
+    const from = lines.indexOf('services:') + 1
+    const section = lines.slice(from, lines.findIndex((line, index) => index >= from && /^\S/.test(line)))
+    const services = section.filter((line) => /^ {2}[\w-]+:$/.test(line)).map((line) => line.trim().slice(0, -1))
+    expect(services.sort()).toEqual(['grafana', 'prometheus', 'proxy', 'proxy-2', 'redis'])
+    expect(config.match(/network_mode: host/g)).toHaveLength(5)
+    // Two proxies on one engine need pool names of their own, and one Redis between them.
+    expect(config.match(/POOL_NAME: codeexec-\d/g)).toEqual(['POOL_NAME: codeexec-1', 'POOL_NAME: codeexec-2'])
+    expect(config.match(/REDIS_URL: redis:\/\/127\.0\.0\.1:6379/g)).toHaveLength(2)
     expect(config).not.toMatch(/^networks:/m)
   })
 })

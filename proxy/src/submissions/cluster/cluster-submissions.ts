@@ -196,7 +196,8 @@ export class ClusterSubmissions implements Submissions {
   private async process (job: Job<JobData>, token?: string): Promise<void> {
     const { id, userId, queuedAt } = job.data
     const { config, run, observer } = this.options
-    const claim = await this.scripts.claim(id, userId, config.queue.lockMs, config.submissions.maxRunningPerUser, this.node)
+    // Redis away is not the job's failure: the claim waits for it (the job's lock may lapse meanwhile, and another node take it).
+    const claim = await this.untilRedis(() => this.scripts.claim(id, userId, config.queue.lockMs, config.submissions.maxRunningPerUser, this.node))
     if (claim === 'done') {
       observer?.ended('duplicate')
       return
@@ -204,7 +205,8 @@ export class ClusterSubmissions implements Submissions {
     if (claim === 'busy') {
       // Its user has maxRunningPerUser running: back to the queue for a moment, not counted as a try.
       observer?.ended('deferred')
-      await job.moveToDelayed(Date.now() + config.queue.userCapRetryMs, token)
+      // Not moved (Redis gone again)? It stays active without a lock renewed, and comes back as stalled.
+      await job.moveToDelayed(Date.now() + config.queue.userCapRetryMs, token).catch(() => {})
       throw new DelayedError()
     }
     observer?.taken((Date.now() - queuedAt) / 1000)
@@ -240,12 +242,17 @@ export class ClusterSubmissions implements Submissions {
   private async finish (id: string, user: string, result: SubmissionResult): Promise<void> {
     const text = JSON.stringify(result)
     const done = JSON.stringify({ type: 'done', id })
+    await this.untilRedis(() => this.scripts.finish(id, user, text, this.options.config.submissions.keepFinishedMs, done))
+  }
+
+  /** `step`, tried again while Redis is away (backing off to every 2 s), until it is done or this node closes its connections. */
+  private async untilRedis<T> (step: () => Promise<T>): Promise<T> {
     for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
       try {
-        await this.scripts.finish(id, user, text, this.options.config.submissions.keepFinishedMs, done)
-        return
+        return await step()
       } catch (err) {
-        if (this.commands.status === 'end') throw err
+        // Connected, the failure is the step's own: not for trying again.
+        if (this.commands.status === 'ready' || this.commands.status === 'end') throw err
         await new Promise((resolve) => setTimeout(resolve, delay))
       }
     }
