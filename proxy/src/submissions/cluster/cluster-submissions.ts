@@ -45,6 +45,8 @@ export class ClusterSubmissions implements Submissions {
   private readonly keys: Keys
   private readonly commands: Redis
   private readonly subscriber: Redis
+  /** The worker's own: BullMQ leaves a connection it was given open when it closes. */
+  private readonly workerConnection: Redis
   private readonly scripts: ClusterScripts
   private readonly events: EventChannel
   private readonly queue: Queue<JobData>
@@ -69,15 +71,18 @@ export class ClusterSubmissions implements Submissions {
     this.events = new EventChannel(this.subscriber, this.keys, (id) => this.resultOf(id), log)
     this.queue = new Queue<JobData>(name, { connection: this.commands, prefix: name })
     this.queue.on('error', warnOnce(log, 'queue'))
+    this.workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: retryDelay })
+    this.workerConnection.on('error', warnOnce(log, 'redis'))
     this.worker = new Worker<JobData>(name, (job, token) => this.process(job, token), {
-      connection: new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: retryDelay }),
+      connection: this.workerConnection,
       prefix: name,
       concurrency: options.concurrency,
       lockDuration: lockMs,
       stalledInterval: stalledIntervalMs,
       maxStalledCount,
+      // Results are kept beside the queue; failed jobs stay as long, for operators to look at.
       removeOnComplete: { count: 0 },
-      removeOnFail: { count: 0 },
+      removeOnFail: { age: Math.ceil(config.submissions.keepFinishedMs / 1000) },
       name: this.node
     })
     this.worker.on('error', warnOnce(log, 'worker'))
@@ -176,6 +181,7 @@ export class ClusterSubmissions implements Submissions {
     await this.options.local.dispose()
     await this.queue.close().catch(() => {})
     this.subscriber.disconnect()
+    this.workerConnection.disconnect()
     this.commands.disconnect()
   }
 
