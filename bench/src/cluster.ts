@@ -1,7 +1,8 @@
 // npm run bench:cluster (issue 18): the shared queue's cost and spread, on this machine's two cores.
 // The same submissions (20 users, 15 each, python hello worlds, over WebSockets) through one proxy with
-// the in-process queue, one proxy over Redis, and three proxies over one Redis (pools of 6 each). Then the
-// queue's hop alone: submissions one at a time, from submit to done, in-process against over Redis,
+// the in-process queue, one proxy over Redis, and three proxies over one Redis (pools of 6 each), ROUNDS
+// rounds each, their median reported (a round of 300 takes a few seconds, and this machine drifts). Then
+// the queue's hop alone: submissions one at a time, from submit to done, in-process against over Redis,
 // and the proxies' own measure of it (codeexec_cluster_pickup_seconds). Every answer is checked.
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -13,7 +14,8 @@ import { startProxy, type ProxyProcess } from './proxy-process'
 
 const USERS = 20
 const PER_USER = 15
-const SEQUENTIAL = 40
+const SEQUENTIAL = 60
+const ROUNDS = 5
 const REDIS_PORT = 16300 + Math.floor(Math.random() * 500)
 const log = (message: string) => console.log(`[bench:cluster] ${message}`)
 
@@ -67,8 +69,10 @@ async function client (base: string, user: string) {
 
 interface Measure { setup: string, nodes: number, submissions: number, right: number, seconds: number, jobsPerSecond: number }
 
+let round = 0
 async function throughput (setup: string, proxies: ProxyProcess[]): Promise<Measure> {
-  const clients = await Promise.all(Array.from({ length: USERS }, (_, n) => client(proxies[n % proxies.length].base, `bench-${setup}-${n}`)))
+  round++
+  const clients = await Promise.all(Array.from({ length: USERS }, (_, n) => client(proxies[n % proxies.length].base, `bench-${round}-${n}`)))
   const started = performance.now()
   const answers = await Promise.all(clients.map(async (one, n) => {
     const mine = Array.from({ length: PER_USER }, (_, k) => one.run(`${n}-${k}`))
@@ -78,7 +82,7 @@ async function throughput (setup: string, proxies: ProxyProcess[]): Promise<Meas
   for (const one of clients) one.close()
   const right = answers.flat().filter(Boolean).length
   const submissions = USERS * PER_USER
-  return { setup, nodes: proxies.length, submissions, right, seconds: round(seconds), jobsPerSecond: round(submissions / seconds) }
+  return { setup, nodes: proxies.length, submissions, right, seconds: hundredths(seconds), jobsPerSecond: hundredths(submissions / seconds) }
 }
 
 /** Submit-to-done of submissions made one after another: the milliseconds at the median and p90. */
@@ -93,7 +97,7 @@ async function oneAtATime (proxy: ProxyProcess, setup: string): Promise<{ p50: n
   }
   one.close()
   times.sort((a, b) => a - b)
-  return { p50: round(times[Math.floor(times.length * 0.5)]), p90: round(times[Math.floor(times.length * 0.9)]), right }
+  return { p50: hundredths(times[Math.floor(times.length * 0.5)]), p90: hundredths(times[Math.floor(times.length * 0.9)]), right }
 }
 
 async function pickup (proxy: ProxyProcess): Promise<{ count: number, meanMs: number }> {
@@ -101,10 +105,11 @@ async function pickup (proxy: ProxyProcess): Promise<{ count: number, meanMs: nu
   const text = await response.body.text()
   const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0)
   const count = read('codeexec_cluster_pickup_seconds_count')
-  return { count, meanMs: count === 0 ? 0 : round(read('codeexec_cluster_pickup_seconds_sum') / count * 1000) }
+  return { count, meanMs: count === 0 ? 0 : hundredths(read('codeexec_cluster_pickup_seconds_sum') / count * 1000) }
 }
 
-const round = (value: number) => Math.round(value * 100) / 100
+const hundredths = (value: number) => Math.round(value * 100) / 100
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 async function main (): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-cluster-'))
@@ -120,30 +125,39 @@ async function main (): Promise<void> {
   const hops: Record<string, { p50: number, p90: number, right: number }> = {}
   let pickups: { count: number, meanMs: number } | undefined
   try {
-    log('one proxy, the in-process queue')
-    let proxies = [await startProxy(config(0, false), 4100)]
-    hops.inProcess = await oneAtATime(proxies[0], 'local')
-    measures.push(await throughput('one proxy, in-process queue', proxies))
-    await proxies[0].stop()
-
-    log('one proxy over Redis')
-    proxies = [await startProxy(config(0, true), 4100)]
-    hops.overRedis = await oneAtATime(proxies[0], 'redis')
-    pickups = await pickup(proxies[0])
-    measures.push(await throughput('one proxy over Redis', proxies))
-    await proxies[0].stop()
-
-    log('three proxies over one Redis')
-    proxies = []
-    for (let node = 0; node < 3; node++) proxies.push(await startProxy(config(node, true), 4100 + node))
-    measures.push(await throughput('three proxies over one Redis', proxies))
-    await Promise.all(proxies.map((proxy) => proxy.stop()))
+    // One setup up at a time (their runners would share the cores), each for all its rounds in turn.
+    const setups: Array<{ name: string, start: () => Promise<ProxyProcess[]> }> = [
+      { name: 'one proxy, in-process queue', start: async () => [await startProxy(config(0, false), 4100)] },
+      { name: 'one proxy over Redis', start: async () => [await startProxy(config(0, true), 4100)] },
+      {
+        name: 'three proxies over one Redis',
+        start: async () => {
+          const proxies: ProxyProcess[] = []
+          for (let node = 0; node < 3; node++) proxies.push(await startProxy(config(node, true), 4100 + node))
+          return proxies
+        }
+      }
+    ]
+    for (const setup of setups) {
+      log(setup.name)
+      const proxies = await setup.start()
+      if (proxies.length === 1) {
+        hops[setup.name] = await oneAtATime(proxies[0], setup.name === 'one proxy over Redis' ? 'redis' : 'local')
+        if (setup.name === 'one proxy over Redis') pickups = await pickup(proxies[0])
+      }
+      for (let n = 0; n < ROUNDS; n++) measures.push(await throughput(setup.name, proxies))
+      await Promise.all(proxies.map((proxy) => proxy.stop()))
+    }
   } finally {
     await stopRedis()
     rmSync(dir, { recursive: true, force: true })
   }
-  const results = { date: new Date().toISOString(), measures, oneAtATime: hops, pickupOverRedis: pickups }
-  console.log(JSON.stringify(results, null, 2))
+  const summary = [...new Set(measures.map((measure) => measure.setup))].map((setup) => {
+    const rounds = measures.filter((measure) => measure.setup === setup).map((measure) => measure.jobsPerSecond)
+    return { setup, medianJobsPerSecond: median(rounds), rounds }
+  })
+  const results = { date: new Date().toISOString(), summary, oneAtATime: hops, pickupOverRedis: pickups, measures }
+  console.log(JSON.stringify({ ...results, measures: undefined }, null, 2))
   const wrong = measures.some((measure) => measure.right !== measure.submissions) || Object.values(hops).some((hop) => hop.right !== SEQUENTIAL)
   const out = resolve(__dirname, '../../../bench/results')
   mkdirSync(out, { recursive: true })
