@@ -236,3 +236,81 @@ describe('three proxies over one Redis', () => {
     expect(await submitOverHttp(proxies[0], 'late', 'print(1)')).toEqual(expect.any(String))
   })
 })
+
+describe('two proxies with API keys, one try only, one job each at a time', () => {
+  const KEY = 'cluster-test-key-0123456789'
+  const pair: ProxyProcess[] = []
+  const paths: string[] = []
+
+  beforeAll(async () => {
+    for (let node = 0; node < 2; node++) {
+      const path = join(dir, `keyed-${node}.json`)
+      writeFileSync(path, JSON.stringify({
+        poolName: `e2e-cluster-keyed-${node}`,
+        pool: { min: 2, max: 2 },
+        auth: { keys: { [KEY]: 'kim' } },
+        queue: { redisUrl: redis.url, name: 'keyed', concurrency: 1, lockMs: 3000, stalledIntervalMs: 1000, maxStalledCount: 0 }
+      }))
+      paths.push(path)
+      pair.push(await startProxy(path, basePort + 10 + node))
+    }
+  })
+  afterAll(async () => {
+    for (const proxy of pair) {
+      if (proxy.child.exitCode === null) {
+        proxy.child.kill('SIGTERM')
+        await proxy.exited
+      }
+    }
+    for (let node = 0; node < 2; node++) expect(await containersOf(`e2e-cluster-keyed-${node}`)).toEqual([])
+  })
+
+  test('a socket on one proxy hears its user\'s submission made on the other, in order', async () => {
+    const client = await open(`ws://127.0.0.1:${basePort + 10}/api/v1/ws?apiKey=${KEY}`)
+    await sleep(200)
+    const made = await call(pair[1].base, { url: '/api/v1/submissions', headers: { 'x-api-key': KEY }, payload: { language: 'python', code: 'print("heard")' } })
+    expect(made.statusCode).toBe(202)
+    const { id } = made.json()
+    await client.next((message) => message.type === 'done' && message.id === id)
+    expect(eventsById(client).get(id)!.map((event) => event.type)).toEqual(['queued', 'running', 'stdout', 'done'])
+    client.socket.close()
+  })
+
+  test('an interactive run stays on the proxy of its socket, and talks', async () => {
+    const client = await open(`ws://127.0.0.1:${basePort + 11}/api/v1/ws?apiKey=${KEY}`)
+    client.send({ type: 'submit', ref: 'i', interactive: true, language: 'python', code: 'print("echo", input(), flush=True)' })
+    const { id } = await client.next((message) => message.ref === 'i')
+    await client.next((message) => message.type === 'running' && message.id === id)
+    client.send({ type: 'stdin', id, data: 'typed\n' })
+    const done = await client.next((message) => message.type === 'done' && message.id === id)
+    expect(done.result).toMatchObject({ status: 'ok', run: { stdout: 'echo typed\n' } })
+    client.socket.close()
+  })
+
+  test('with maxStalledCount 0, a job whose proxy is killed ends as internal_error, once, and says why', async () => {
+    const client = await open(`ws://127.0.0.1:${basePort + 10}/api/v1/ws?apiKey=${KEY}`)
+    const ids: string[] = []
+    for (let n = 0; n < 2; n++) {
+      client.send({ type: 'submit', ref: n, language: 'python', code: printer(`x${n}`, 5), limits: { run: { timeoutMs: 10000 } } })
+      ids.push((await client.next((message) => message.ref === n)).id)
+    }
+    // One job a proxy at a time: each runs one.
+    await waitFor('both proxies running a job', async () => {
+      const running = await Promise.all(pair.map((proxy) => metric(proxy, 'codeexec_cluster_node_jobs_running')))
+      return running.every((count) => count === 1)
+    }, 30000)
+    pair[1].child.kill('SIGKILL')
+    await pair[1].exited
+    await waitFor('both done', () => client.messages.filter((m) => m.type === 'done').length >= 2, 60000)
+    await sleep(1500)
+    const results = ids.map((id) => eventsById(client).get(id)!.filter((event) => event.type === 'done'))
+    for (const dones of results) expect(dones).toHaveLength(1)
+    const statuses = results.map(([done]) => done.result.status).sort()
+    expect(statuses).toEqual(['internal_error', 'ok'])
+    const failed = results.find(([done]) => done.result.status === 'internal_error')![0]
+    expect(failed.result.message).toMatch(/could not run: job stalled more than allowable limit/)
+    client.socket.close()
+    // Started again, it removes the runners its killed process left, as any proxy does at start.
+    pair[1] = await startProxy(paths[1], basePort + 11)
+  })
+})
