@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import {
-  QueueFullError, QueueTimeoutError, ShuttingDownError, SubmissionQueueFullError, UserQueueFullError
+  QueueFullError, QueueTimeoutError, QueueUnavailableError, ShuttingDownError, SubmissionQueueFullError, UserQueueFullError
 } from './errors'
 import type { StartFailureReason } from './pool/docker-provider'
 import type { RemovalReason } from './pool/provider'
@@ -26,8 +26,8 @@ export interface PoolObserver {
   runnerRemoved (reason: RemovalReason): void
 }
 
-export type RejectionReason = 'queue_full' | 'queue_timeout' | 'shutting_down' | 'user_cap' | 'submissions_full'
-const REJECTION_REASONS: RejectionReason[] = ['queue_full', 'queue_timeout', 'shutting_down', 'user_cap', 'submissions_full']
+export type RejectionReason = 'queue_full' | 'queue_timeout' | 'shutting_down' | 'user_cap' | 'submissions_full' | 'queue_unavailable'
+const REJECTION_REASONS: RejectionReason[] = ['queue_full', 'queue_timeout', 'shutting_down', 'user_cap', 'submissions_full', 'queue_unavailable']
 
 /** The reason a refusal is counted under; undefined for an error that is not a refusal. */
 export function rejectionReason (err: unknown): RejectionReason | undefined {
@@ -36,6 +36,7 @@ export function rejectionReason (err: unknown): RejectionReason | undefined {
   if (err instanceof ShuttingDownError) return 'shutting_down'
   if (err instanceof UserQueueFullError) return 'user_cap'
   if (err instanceof SubmissionQueueFullError) return 'submissions_full'
+  if (err instanceof QueueUnavailableError) return 'queue_unavailable'
   return undefined
 }
 

@@ -219,6 +219,7 @@ describe('three proxies over one Redis', () => {
     const refused = await call(proxies[0].base, { url: '/api/v1/submissions', payload: { userId: 'late', language: 'python', code: 'print(1)' } })
     expect(refused.statusCode).toBe(503)
     expect(refused.json().error.code).toBe('EXEC_ERR_QUEUE_UNAVAILABLE')
+    expect(await metric(proxies[0], 'codeexec_requests_rejected_total', 'reason="queue_unavailable"')).toBe(1)
     const socket = await open(`ws://127.0.0.1:${basePort + 1}/api/v1/ws?userId=late`)
     socket.send({ type: 'submit', ref: 1, language: 'python', code: 'print(1)' })
     expect(await socket.next((message) => message.ref === 1)).toMatchObject({ type: 'error', error: { code: 'EXEC_ERR_QUEUE_UNAVAILABLE' } })

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { fieldPath, toPublicError, validationError } from '../../proxy/src/error-handler'
 import * as errors from '../../proxy/src/errors'
 import {
-  isClientError, QueueFullError, QueueTimeoutError, ShuttingDownError, SubmissionQueueFullError, UserQueueFullError
+  isClientError, QueueFullError, QueueTimeoutError, QueueUnavailableError, ShuttingDownError, SubmissionQueueFullError, UserQueueFullError
 } from '../../proxy/src/errors'
 import { rejectionReason } from '../../proxy/src/metrics'
 
@@ -51,8 +51,11 @@ describe('error mapping', () => {
     expect(isClientError(ours)).toBe(true)
     expect(isClientError(new ShuttingDownError())).toBe(false)
     expect(isClientError(Object.assign(new Error('x'), { code: 'EXEC_ERR_FORBIDDEN', statusCode: 403 }))).toBe(false)
-    expect([new QueueFullError(1), new QueueTimeoutError(1), new ShuttingDownError(), new UserQueueFullError('"u"', 'x'), new SubmissionQueueFullError(1)]
-      .map(rejectionReason)).toEqual(['queue_full', 'queue_timeout', 'shutting_down', 'user_cap', 'submissions_full'])
+    const refusals = [
+      new QueueFullError(1), new QueueTimeoutError(1), new ShuttingDownError(), new UserQueueFullError('"u"', 'x'), new SubmissionQueueFullError(1),
+      new QueueUnavailableError('down')
+    ]
+    expect(refusals.map(rejectionReason)).toEqual(['queue_full', 'queue_timeout', 'shutting_down', 'user_cap', 'submissions_full', 'queue_unavailable'])
     expect(rejectionReason(Object.assign(new Error('x'), { code: 'EXEC_ERR_QUEUE_FULL' }))).toBeUndefined()
   })
 
