@@ -90,6 +90,8 @@ export class EventChannel {
   private async deliver (user: string, published: PublishedEvent): Promise<void> {
     let event: SubmissionEvent
     if (published.type === 'done') {
+      // The channel is the user's: another of their submissions, watched here, may be why it is heard.
+      if (!this.watchers.has(published.id) && !this.listeners.get(user)?.size) return
       const result = await this.resultOf(published.id)
       if (!result) return
       event = { type: 'done', id: published.id, result }
