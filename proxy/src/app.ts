@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import websocket from '@fastify/websocket'
 import { redactedUrl } from './auth'
@@ -24,10 +25,19 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger']
   /** A pino instance shared with the pool, used instead of `logger`. */
   loggerInstance?: FastifyServerOptions['loggerInstance']
+  /** The built playground (dist/web), served at `/`; without it there is no page. */
+  webRoot?: string
 }
 
+/**
+ * The page's policy: its own scripts and sockets only, nothing from another host, never framed. Styles may
+ * also be inline: the editor (CodeMirror) writes its theme into a style element as it starts.
+ */
+export const PLAYGROUND_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
 /** Builds the proxy; never listens. Closing the app closes the pool and removes its runners. */
-export function buildApp ({ config, pool, metrics = new Metrics(), logger = false, loggerInstance }: AppOptions): FastifyInstance {
+export function buildApp ({ config, pool, metrics = new Metrics(), logger = false, loggerInstance, webRoot }: AppOptions): FastifyInstance {
   const app = Fastify({
     ...(loggerInstance ? { loggerInstance } : { logger }),
     // One line per request, written below, instead of fastify's two.
@@ -71,6 +81,15 @@ export function buildApp ({ config, pool, metrics = new Metrics(), logger = fals
   // Jobe's two paths share one file cache: CodeRunner may PUT on one and run on the other.
   const jobeFiles = new FileCache(config.jobe.fileCacheBytes)
   for (const prefix of ['/jobe/index.php/restapi', '/restapi']) void app.register(jobeApi, { prefix, ...services, files: jobeFiles })
+  // The playground's files, each a route of its own (no wildcard: an unknown path stays our 404).
+  if (webRoot) {
+    void app.register(fastifyStatic, {
+      root: webRoot,
+      wildcard: false,
+      schemaHide: true,
+      setHeaders: (response) => response.setHeader('content-security-policy', PLAYGROUND_CSP)
+    })
+  }
   // Answers finished during shutdown close their connection, or an idle keep-alive would hold the exit back.
   app.addHook('preClose', async () => {
     closing = true

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import closeWithGrace from 'close-with-grace'
 import pino from 'pino'
 import { buildApp } from './app'
@@ -27,7 +28,7 @@ async function main (): Promise<void> {
   const metrics = new Metrics()
   const provider = new DockerProvider(config, logger, metrics)
   const pool = new RunnerPool(provider, config.pool, logger, metrics)
-  const app = buildApp({ config, pool, metrics, loggerInstance: logger })
+  const app = buildApp({ config, pool, metrics, loggerInstance: logger, webRoot: resolve(__dirname, '../../web') })
 
   closeWithGrace({ delay: environment.shutdownGraceMs }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error')

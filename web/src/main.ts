@@ -1,0 +1,174 @@
+// The playground: an editor, a language picker filled from /api/v1/runtimes, and runs over /api/v1/ws with
+// output shown as the program writes it. Everything is served by the proxy; nothing is fetched elsewhere.
+import { EditorView, basicSetup } from 'codemirror'
+import { keymap } from '@codemirror/view'
+import { Compartment, Prec } from '@codemirror/state'
+import { languageExtension } from './highlighting'
+import { sampleFor } from './samples'
+
+interface Runtime { language: string, version: string, aliases: string[] }
+interface Stage {
+  exitCode: number | null, signal: string | null, wallMs: number, cpuMs?: number, memoryBytes?: number, stdout?: string, stderr?: string
+}
+interface Result { status: string, message?: string, compile: Stage | null, run: Stage | null }
+type Event =
+  | { type: 'error', ref?: number, error: { code: string, message: string } }
+  | { type: 'submitted', ref: number, id: string }
+  | { type: 'queued' | 'running', id: string }
+  | { type: 'stdout' | 'stderr', id: string, stage: 'compile' | 'run', data: string }
+  | { type: 'done', id: string, result: Result }
+  | { type: 'test' | 'retry', id: string }
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
+const picker = $<HTMLSelectElement>('language')
+const runButton = $<HTMLButtonElement>('run')
+const stdin = $<HTMLTextAreaElement>('stdin')
+const args = $<HTMLInputElement>('args')
+const status = $<HTMLDivElement>('status')
+const output = $<HTMLPreElement>('output')
+const compileOutput = $<HTMLPreElement>('compile')
+const LAST_LANGUAGE = 'codeexec.language'
+
+const highlighting = new Compartment()
+const editor = new EditorView({
+  parent: $('editor'),
+  extensions: [
+    basicSetup,
+    highlighting.of([]),
+    Prec.highest(keymap.of([{ key: 'Mod-Enter', run: () => { void run(); return true } }])),
+    EditorView.contentAttributes.of({ 'aria-label': 'Program' })
+  ]
+})
+
+function say (text: string, error = false): void {
+  status.textContent = text
+  status.classList.toggle('error', error)
+}
+
+function chooseLanguage (language: string, withSample: boolean): void {
+  picker.value = language
+  localStorage.setItem(LAST_LANGUAGE, language)
+  editor.dispatch({ effects: highlighting.reconfigure(languageExtension(language)) })
+  if (withSample) editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: sampleFor(language) } })
+}
+
+async function loadRuntimes (): Promise<void> {
+  const response = await fetch('/api/v1/runtimes')
+  const list = await response.json() as Runtime[]
+  for (const runtime of list) {
+    const option = document.createElement('option')
+    option.value = runtime.language
+    option.textContent = `${runtime.language} ${runtime.version}`
+    picker.append(option)
+  }
+  const last = localStorage.getItem(LAST_LANGUAGE)
+  chooseLanguage(list.some((runtime) => runtime.language === last) ? last! : 'python', true)
+}
+
+picker.addEventListener('change', () => chooseLanguage(picker.value, true))
+runButton.addEventListener('click', () => { void run() })
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault()
+    void run()
+  }
+})
+
+let socket: WebSocket | undefined
+const user = `playground-${Math.random().toString(36).slice(2, 10)}`
+
+/** The socket, opened once and kept; a run waits for it to open. */
+function connect (): Promise<WebSocket> {
+  if (socket && socket.readyState === WebSocket.OPEN) return Promise.resolve(socket)
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/ws?userId=${user}`
+  const opened = new WebSocket(url)
+  socket = opened
+  opened.addEventListener('message', (message) => hear(JSON.parse(String(message.data)) as Event))
+  opened.addEventListener('close', () => { if (running) finish('the connection closed before the run ended', true) })
+  return new Promise((resolve, reject) => {
+    opened.addEventListener('open', () => resolve(opened), { once: true })
+    opened.addEventListener('error', () => reject(new Error('cannot connect to the server')), { once: true })
+  })
+}
+
+let running: string | undefined
+let ref = 0
+
+function append (text: string, className: string): void {
+  const span = document.createElement('span')
+  span.className = className
+  span.textContent = text
+  output.append(span)
+}
+
+function finish (text: string, error: boolean): void {
+  running = undefined
+  runButton.disabled = false
+  say(text, error)
+}
+
+/** One line about how the run ended: its status, exit code or signal, and what it took. */
+function summary (result: Result): string {
+  const stage = result.run ?? result.compile
+  const parts = [result.status]
+  if (stage) {
+    parts.push(stage.signal ? `signal ${stage.signal}` : `exit ${stage.exitCode}`)
+    if (stage.cpuMs !== undefined) parts.push(`${stage.cpuMs} ms CPU`)
+    parts.push(`${stage.wallMs} ms`)
+    if (stage.memoryBytes) parts.push(`${(stage.memoryBytes / 1048576).toFixed(1)} MiB`)
+  }
+  if (result.message) parts.push(result.message)
+  return parts.join(' · ')
+}
+
+function hear (event: Event): void {
+  if (event.type === 'error') {
+    finish(`Refused: ${event.error.message}`, true)
+    return
+  }
+  if (event.type === 'submitted') {
+    if (event.ref === ref) running = event.id
+    return
+  }
+  if (event.id !== running) return
+  else if (event.type === 'running') say('Running…')
+  else if (event.type === 'stdout' || event.type === 'stderr') {
+    if (event.stage === 'compile') {
+      compileOutput.hidden = false
+      compileOutput.textContent += event.data
+    } else append(event.data, event.type)
+  } else if (event.type === 'done') {
+    const compile = event.result.compile
+    if (compile && (compile.stdout || compile.stderr)) {
+      compileOutput.hidden = false
+      compileOutput.textContent = `${compile.stdout ?? ''}${compile.stderr ?? ''}`
+    }
+    finish(summary(event.result), event.result.status !== 'ok')
+  }
+}
+
+async function run (): Promise<void> {
+  if (running !== undefined || runButton.disabled) return
+  runButton.disabled = true
+  output.textContent = ''
+  compileOutput.textContent = ''
+  compileOutput.hidden = true
+  say('Queued…')
+  try {
+    const open = await connect()
+    ref++
+    running = ''
+    open.send(JSON.stringify({
+      type: 'submit',
+      ref,
+      language: picker.value,
+      code: editor.state.doc.toString(),
+      stdin: stdin.value,
+      args: args.value.split(' ').filter((word) => word !== '')
+    }))
+  } catch (err) {
+    finish((err as Error).message, true)
+  }
+}
+
+loadRuntimes().catch((err: Error) => say(`Cannot list the languages: ${err.message}`, true))
