@@ -91,9 +91,31 @@ describeIf('the playground in a real browser', () => {
     expect(watched.problems).toEqual([])
   })
 
-  test('the language is remembered across a reload', async () => {
+  test('a shared link reopens the same program, language, stdin and arguments, and sends none of it to the server', async () => {
+    await page.select('#language', 'python')
+    await setProgram(page, 'print("shared ✓", input())')
+    await page.$eval('#stdin', (element) => { (element as HTMLTextAreaElement).value = 'from the link' })
+    await page.$eval('#args', (element) => { (element as HTMLInputElement).value = 'x y' })
+    await page.click('#share')
+    await page.waitForFunction(() => location.hash.length > 1)
+    const link = page.url()
+    const other = await browser.newPage()
+    const requests: string[] = []
+    // What goes on the wire: a URL without its fragment, and any body.
+    other.on('request', (request) => { requests.push(request.url().split('#')[0] + (request.postData() ?? '')) })
+    await other.goto(link, { waitUntil: 'networkidle0' })
+    await other.waitForFunction(() => (document.querySelector('.cm-content')!.textContent ?? '').includes('shared'))
+    expect(await other.$eval('.cm-content', (element) => element.textContent)).toBe('print("shared ✓", input())')
+    expect(await other.$eval('#language', (element) => (element as HTMLSelectElement).value)).toBe('python')
+    expect(await other.$eval('#stdin', (element) => (element as HTMLTextAreaElement).value)).toBe('from the link')
+    expect(await other.$eval('#args', (element) => (element as HTMLInputElement).value)).toBe('x y')
+    expect(requests.filter((url) => /shared|from%20the%20link|eyJ/.test(url))).toEqual([])
+    await other.close()
+  })
+
+  test('the language is remembered when the page is opened again', async () => {
     await page.select('#language', 'c')
-    await page.reload({ waitUntil: 'networkidle0' })
+    await page.goto(`${proxy.base}/`, { waitUntil: 'networkidle0' })
     await page.waitForFunction(() => (document.querySelector('#language') as HTMLSelectElement).options.length > 5)
     expect(await page.$eval('#language', (element) => (element as HTMLSelectElement).value)).toBe('c')
     expect(await page.$eval('.cm-content', (element) => element.textContent)).toContain('printf')

@@ -3,8 +3,10 @@
 import { EditorView, basicSetup } from 'codemirror'
 import { keymap } from '@codemirror/view'
 import { Compartment, Prec } from '@codemirror/state'
+import { oneDark } from '@codemirror/theme-one-dark'
 import { languageExtension } from './highlighting'
 import { sampleFor } from './samples'
+import { fragmentOf, sharedFrom } from './share'
 
 interface Runtime { language: string, version: string, aliases: string[] }
 interface Stage {
@@ -22,6 +24,7 @@ type Event =
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
 const picker = $<HTMLSelectElement>('language')
 const runButton = $<HTMLButtonElement>('run')
+const shareButton = $<HTMLButtonElement>('share')
 const stdin = $<HTMLTextAreaElement>('stdin')
 const args = $<HTMLInputElement>('args')
 const status = $<HTMLDivElement>('status')
@@ -30,15 +33,21 @@ const compileOutput = $<HTMLPreElement>('compile')
 const LAST_LANGUAGE = 'codeexec.language'
 
 const highlighting = new Compartment()
+const theme = new Compartment()
+// The editor's colours follow the system's, as the page's do.
+const dark = window.matchMedia('(prefers-color-scheme: dark)')
 const editor = new EditorView({
   parent: $('editor'),
   extensions: [
     basicSetup,
     highlighting.of([]),
+    theme.of(dark.matches ? oneDark : []),
     Prec.highest(keymap.of([{ key: 'Mod-Enter', run: () => { void run(); return true } }])),
     EditorView.contentAttributes.of({ 'aria-label': 'Program' })
   ]
 })
+
+dark.addEventListener('change', () => editor.dispatch({ effects: theme.reconfigure(dark.matches ? oneDark : []) }))
 
 function say (text: string, error = false): void {
   status.textContent = text
@@ -61,9 +70,26 @@ async function loadRuntimes (): Promise<void> {
     option.textContent = `${runtime.language} ${runtime.version}`
     picker.append(option)
   }
+  const known = (language: string | null) => list.some((runtime) => runtime.language === language)
+  const shared = sharedFrom(location.hash.slice(1))
+  if (shared && known(shared.language)) {
+    chooseLanguage(shared.language, false)
+    editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: shared.code } })
+    stdin.value = shared.stdin
+    args.value = shared.args
+    return
+  }
   const last = localStorage.getItem(LAST_LANGUAGE)
-  chooseLanguage(list.some((runtime) => runtime.language === last) ? last! : 'python', true)
+  chooseLanguage(known(last) ? last! : 'python', true)
 }
+
+// The link to this program is the page's address with the state in its fragment.
+shareButton.addEventListener('click', () => {
+  const fragment = fragmentOf({ language: picker.value, code: editor.state.doc.toString(), stdin: stdin.value, args: args.value })
+  history.replaceState(null, '', `#${fragment}`)
+  navigator.clipboard?.writeText(location.href).then(() => say('Link copied: it opens this program, nothing is stored on the server'),
+    () => say('The address bar holds the link to this program'))
+})
 
 picker.addEventListener('change', () => chooseLanguage(picker.value, true))
 runButton.addEventListener('click', () => { void run() })
