@@ -91,6 +91,33 @@ describeIf('the playground in a real browser', () => {
     expect(watched.problems).toEqual([])
   })
 
+  test('an interactive echo in C answers what the terminal typed; Ctrl+D ends its input', async () => {
+    await page.select('#language', 'c')
+    await setProgram(page, '#include <stdio.h>\nint main(void) {\n  char line[100];\n  while (fgets(line, sizeof line, stdin)) { printf("echo: %s", line); fflush(stdout); }\n  puts("bye");\n  return 0;\n}')
+    await page.click('#interactive')
+    await page.click('#run')
+    await page.waitForFunction(() => document.querySelector('#status')!.textContent === 'Running…', { timeout: 60000 })
+    await page.click('#terminal')
+    await page.keyboard.type('hello there')
+    await page.keyboard.press('Enter')
+    const screen = () => page.$eval('#terminal .xterm-rows', (element) => element.textContent ?? '')
+    await page.waitForFunction(() => (document.querySelector('#terminal .xterm-rows')!.textContent ?? '').includes('echo: hello there'), { timeout: 30000 })
+    await page.screenshot({ path: join(shots, 'interactive.png') })
+    await page.keyboard.down('Control')
+    await page.keyboard.press('d')
+    await page.keyboard.up('Control')
+    await page.waitForFunction(() => /^ok · exit 0/.test(document.querySelector('#status')!.textContent ?? ''), { timeout: 30000 })
+    expect(await screen()).toContain('bye')
+
+    // Stop kills a run that waits for input for ever.
+    await setProgram(page, '#include <stdio.h>\nint main(void) { char c; fread(&c, 1, 1, stdin); return 0; }')
+    await page.click('#run')
+    await page.waitForFunction(() => !(document.querySelector('#stop') as HTMLButtonElement).disabled, { timeout: 60000 })
+    await page.click('#stop')
+    await page.waitForFunction(() => /signal SIGKILL/.test(document.querySelector('#status')!.textContent ?? ''), { timeout: 30000 })
+    await page.click('#interactive')
+  })
+
   test('a shared link reopens the same program, language, stdin and arguments, and sends none of it to the server', async () => {
     await page.select('#language', 'python')
     await setProgram(page, 'print("shared ✓", input())')

@@ -4,9 +4,12 @@ import { EditorView, basicSetup } from 'codemirror'
 import { keymap } from '@codemirror/view'
 import { Compartment, Prec } from '@codemirror/state'
 import { oneDark } from '@codemirror/theme-one-dark'
+import '@xterm/xterm/css/xterm.css'
+import '../page.css'
 import { languageExtension } from './highlighting'
 import { sampleFor } from './samples'
 import { fragmentOf, sharedFrom } from './share'
+import { RunTerminal } from './terminal'
 
 interface Runtime { language: string, version: string, aliases: string[] }
 interface Stage {
@@ -25,6 +28,10 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const picker = $<HTMLSelectElement>('language')
 const runButton = $<HTMLButtonElement>('run')
 const shareButton = $<HTMLButtonElement>('share')
+const stopButton = $<HTMLButtonElement>('stop')
+const interactive = $<HTMLInputElement>('interactive')
+const terminalPane = $<HTMLDivElement>('terminal')
+let terminal: RunTerminal | undefined
 const stdin = $<HTMLTextAreaElement>('stdin')
 const args = $<HTMLInputElement>('args')
 const status = $<HTMLDivElement>('status')
@@ -130,8 +137,24 @@ function append (text: string, className: string): void {
 function finish (text: string, error: boolean): void {
   running = undefined
   runButton.disabled = false
+  stopButton.disabled = true
+  terminal?.stop()
   say(text, error)
 }
+
+/** Sends a message about the running interactive submission. */
+function control (message: object): void {
+  if (running) socket?.send(JSON.stringify({ id: running, ...message }))
+}
+
+interactive.addEventListener('change', () => {
+  terminalPane.hidden = !interactive.checked
+  output.hidden = interactive.checked
+  stdin.disabled = interactive.checked
+  if (interactive.checked && !terminal) terminal = new RunTerminal(terminalPane)
+})
+// Only an interactive run can be stopped: it is killed (SIGKILL) and ends with its signal.
+stopButton.addEventListener('click', () => control({ type: 'signal', signal: 'SIGKILL' }))
 
 /** One line about how the run ended: its status, exit code or signal, and what it took. */
 function summary (result: Result): string {
@@ -147,22 +170,33 @@ function summary (result: Result): string {
   return parts.join(' · ')
 }
 
+/** Events that came before `submitted` told this run's id (a socket may hear `queued` first). */
+let early: Event[] = []
+
 function hear (event: Event): void {
   if (event.type === 'error') {
     finish(`Refused: ${event.error.message}`, true)
     return
   }
   if (event.type === 'submitted') {
-    if (event.ref === ref) running = event.id
+    if (event.ref !== ref) return
+    running = event.id
+    const before = early.filter((one) => 'id' in one && one.id === event.id)
+    early = []
+    for (const one of before) hear(one)
     return
   }
+  if (running === '') early.push(event)
   if (event.id !== running) return
-  else if (event.type === 'running') say('Running…')
-  else if (event.type === 'stdout' || event.type === 'stderr') {
+  if (event.type === 'running') {
+    say('Running…')
+    stopButton.disabled = !interactive.checked
+  } else if (event.type === 'stdout' || event.type === 'stderr') {
     if (event.stage === 'compile') {
       compileOutput.hidden = false
       compileOutput.textContent += event.data
-    } else append(event.data, event.type)
+    } else if (interactive.checked) terminal?.write(event.data, event.type === 'stderr')
+    else append(event.data, event.type)
   } else if (event.type === 'done') {
     const compile = event.result.compile
     if (compile && (compile.stdout || compile.stderr)) {
@@ -184,12 +218,15 @@ async function run (): Promise<void> {
     const open = await connect()
     ref++
     running = ''
+    early = []
+    const live = interactive.checked
+    if (live) terminal?.start({ input: (data) => control({ type: 'stdin', data }), eof: () => control({ type: 'eof' }) })
     open.send(JSON.stringify({
       type: 'submit',
       ref,
+      ...(live ? { interactive: true } : { stdin: stdin.value }),
       language: picker.value,
       code: editor.state.doc.toString(),
-      stdin: stdin.value,
       args: args.value.split(' ').filter((word) => word !== '')
     }))
   } catch (err) {
