@@ -36,7 +36,9 @@ export function poolSubmissions ({ config, pool, metrics }: ExecutionServices & 
       if (reason) metrics.rejected.inc({ reason })
     }
   }
-  const local = new SubmissionQueue(config.submissions, run, observer, (input, message) => resultOf(input, notRun(input.language.name, message)))
+  // The result of a submission that never ran: its input's kind's (a judge's answer for one with tests).
+  const failed = (input: ExecutionInput | undefined, language: string, message: string) => resultOf(input, notRun(language, message))
+  const local = new SubmissionQueue(config.submissions, run, observer, (input, message) => failed(input, input.language.name, message))
   if (!config.queue.redisUrl) {
     metrics.observeSubmissions(local)
     return local
@@ -47,7 +49,7 @@ export function poolSubmissions ({ config, pool, metrics }: ExecutionServices & 
     local,
     log,
     concurrency: config.queue.concurrency ?? pool.maxRunning,
-    failed: (input, language, message) => resultOf(input, notRun(language, message)),
+    failed,
     observer: {
       ...observer,
       taken: (seconds) => metrics.queuePickupSeconds.observe(seconds),

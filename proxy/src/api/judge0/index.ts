@@ -4,6 +4,7 @@ import { errorHandler } from '../../error-handler'
 import { isClientError } from '../../errors'
 import { jobInput } from '../../job-input'
 import { servicesOf, SERVICE_VERSION, type Services } from '../../services'
+import type { SubmissionView } from '../../submissions/queue'
 import { authenticated, authorized } from './auth'
 import { sendCallback } from './callback'
 import { about, configInfo, JUDGE0_VERSION, systemInfo, workers } from './info'
@@ -26,6 +27,9 @@ type Created = { record: Kept, done: Promise<void> } | { errors: Record<string, 
  * the list), statuses, languages with Judge0's ids, and its information and session endpoints.
  * Submissions go through our submission queue. README says where we differ.
  */
+/** A Judge0 submission's request, and its state when that was read with it. */
+interface Found { record: Kept, view?: SubmissionView }
+
 export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
   const { config, pool, metrics, submissions } = servicesOf(options)
   // The requests kept for Judge0's views take no more memory than the results the queue holds in memory.
@@ -69,26 +73,32 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     return languageDetails(language, pool.versions)
   })
 
-  /** A submission as Judge0 shows it now, or undefined once the queue has forgotten it. */
-  const current = async (record: Kept, fields: readonly string[], base64: boolean) => {
-    const view = await submissions.get(record.token, record.userId)
+  /**
+   * A submission as Judge0 shows it now, or undefined once the queue has forgotten it; `view`: its state as
+   * just read, when it was (a result may be megabytes: it is not read twice).
+   */
+  const current = async ({ record, view: read }: Found, fields: readonly string[], base64: boolean) => {
+    const view = read ?? await submissions.get(record.token, record.userId)
     if (!view) return undefined
     const outcome = view.result && judge0Outcome(view.result)
     return judge0View({ ...record, finishedAt: record.finishedAt ?? view.finishedAt, state: view.state, outcome }, fields, base64, pool.versions)
   }
 
-  /** A submission's request: kept here, or (made on another node of a cluster) kept beside the submission. */
-  const recordOf = async (token: string): Promise<Kept | undefined> => {
+  /**
+   * A submission's request: kept here, or (made on another node of a cluster) kept beside the submission,
+   * read with its state.
+   */
+  const find = async (token: string): Promise<Found | undefined> => {
     const record = records.get(token)
-    if (record) return record
-    const meta = (await submissions.get(token))?.meta
-    return meta === undefined ? undefined : keptFromJson(meta)
+    if (record) return { record }
+    const view = await submissions.get(token)
+    return view?.meta === undefined ? undefined : { record: keptFromJson(view.meta), view }
   }
 
   /** Several submissions as Judge0 shows them (undefined where unknown); output not UTF-8 in any is a list's error. */
-  const currentAll = async (list: Array<Kept | undefined>, fields: readonly string[], base64: boolean) => {
+  const currentAll = async (list: Array<Found | undefined>, fields: readonly string[], base64: boolean) => {
     try {
-      return await Promise.all(list.map(async (record) => record && await current(record, fields, base64)))
+      return await Promise.all(list.map(async (found) => found && await current(found, fields, base64)))
     } catch (err) {
       throw err instanceof NotUtf8Error ? new NotUtf8Error(true) : err
     }
@@ -156,7 +166,7 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     if (query.wait !== 'true') return reply.code(201).send({ token: created.record.token })
     await created.done
     try {
-      return reply.code(201).send(await current(created.record, fields.fields, base64))
+      return reply.code(201).send(await current({ record: created.record }, fields.fields, base64))
     } catch (err) {
       if (err instanceof NotUtf8Error) return reply.code(201).send({ token: created.record.token, error: err.message })
       throw err
@@ -193,8 +203,8 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     const fields = requestedFields(request.query.fields)
     if ('invalid' in fields) return invalidFields(reply, fields.invalid)
     const user = userOf(request)
-    const kept = await Promise.all(tokens.map(recordOf))
-    const visible = kept.map((record) => user === undefined || record?.userId === user ? record : undefined)
+    const found = await Promise.all(tokens.map(find))
+    const visible = found.map((one) => user === undefined || one?.record.userId === user ? one : undefined)
     const shown = await currentAll(visible, fields.fields, request.query.base64_encoded === 'true')
     return { submissions: shown.map((view) => view ?? null) }
   })
@@ -209,7 +219,8 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     if (page <= 0) return reply.code(400).send({ error: `invalid page: ${page}` })
     if (perPage <= 0) return reply.code(400).send({ error: `invalid per_page: ${perPage}` })
     const all = records.newestFirst()
-    const shown = await currentAll(all.slice((page - 1) * perPage, page * perPage), fields.fields, request.query.base64_encoded === 'true')
+    const onPage = all.slice((page - 1) * perPage, page * perPage).map((record) => ({ record }))
+    const shown = await currentAll(onPage, fields.fields, request.query.base64_encoded === 'true')
     const totalPages = Math.ceil(all.length / perPage)
     return {
       submissions: shown.filter((view) => view !== undefined),
@@ -227,9 +238,9 @@ export const judge0Api: FastifyPluginAsync<Services> = async (app, options) => {
     const fields = requestedFields(request.query.fields)
     if ('invalid' in fields) return invalidFields(reply, fields.invalid)
     const user = userOf(request)
-    const record = await recordOf(request.params.token)
-    const shown = record && (user === undefined || record.userId === user)
-      ? await current(record, fields.fields, request.query.base64_encoded === 'true')
+    const found = await find(request.params.token)
+    const shown = found && (user === undefined || found.record.userId === user)
+      ? await current(found, fields.fields, request.query.base64_encoded === 'true')
       : undefined
     if (!shown) return reply.code(404).send({ error: 'Not Found' })
     return shown
