@@ -26,6 +26,10 @@ export const NotFoundError = apiError('EXEC_ERR_NOT_FOUND', 'no route %s %s', 40
 export const SubmissionNotFoundError = apiError(
   'EXEC_ERR_SUBMISSION_NOT_FOUND', 'no submission %s: unknown, another user\'s, or finished more than %s s ago', 404
 )
+/** With a shared queue, only the proxy running a submission can stop it. */
+export const NotCancellableError = apiError(
+  'EXEC_ERR_NOT_CANCELLABLE', 'submission %s cannot be cancelled from this proxy: it is %s (queue.redisUrl: README, Cancel)', 409
+)
 
 // Who may ask.
 export const UnauthorizedError = apiError('EXEC_ERR_UNAUTHORIZED', '%s', 401)

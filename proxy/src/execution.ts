@@ -9,6 +9,10 @@ import type { ExecutionPool } from './execution-pool'
 import { containerMemoryBytes, maxResultBytes, runnerDeadlineMs } from './limits'
 import { rejectionReason, type Metrics } from './metrics'
 import type { LiveHandlers } from './pool/runner'
+import type { StopRequest } from './stop-request'
+
+/** What a cancelled submission's answer says of it. */
+export const CANCELLED = 'cancelled by its maker'
 
 const sinceMs = (start: number) => Math.round((performance.now() - start) * 100) / 100
 
@@ -85,6 +89,8 @@ export interface JobSource {
    * interactive, and `live` is required. Its stdin is the relay's first message, not ExecutionInput's.
    */
   input?: InputRelay
+  /** Its maker may stop it: it then never runs (null), or the runner stops it and its status is `cancelled`. */
+  stop?: StopRequest
 }
 
 /** An answer as /api/v1 gives it: each stage without `output` (the interleaved stream, Piston's). */
@@ -159,8 +165,8 @@ export async function executeJob (
   metrics.waitSeconds.observe(queueMs / 1000)
   execution.queueMs = queueMs
   execution.runner = runner.id
-  if (source.gone()) {
-    // The asker left while waiting: the runner did nothing and goes straight back.
+  if (source.gone() || source.stop?.requested === true) {
+    // The asker left, or stopped the job, while it waited: the runner did nothing and goes straight back.
     source.input?.close()
     pool.giveBack(runner)
     return null
@@ -186,6 +192,7 @@ export async function executeJob (
     await pool.fit(runner, containerMemoryBytes(config, limits))
     const deadlineMs = runnerDeadlineMs(limits, language.compile !== undefined, input.judge)
     const maxBytes = maxResultBytes(limits, input.interleaved === true, input.judge)
+    source.stop?.whenRequested(() => { void runner.stop() })
     result = source.input && source.live
       ? await runner.interactive(job, deadlineMs, maxBytes, source.live, source.input)
       : await runner.execute(job, input.stdin, deadlineMs, maxBytes, source.live)
@@ -204,20 +211,23 @@ export async function executeJob (
     pool.release(runner, failure.timedOut ? 'timed_out' : 'crashed')
     log.warn({ err, runner: runner.id }, 'runner failed during a job; replacing it')
     return failed(`the runner failed while running the job: ${failure.message}`)
+  } finally {
+    source.stop?.whenRequested(undefined)
   }
   pool.release(runner, result.clean ? 'clean' : 'unclean')
   if (!result.clean) log.warn({ runner: runner.id, problems: result.problems }, 'runner reported itself unclean; replacing it')
-  execution.status = result.status
-  metrics.executions.inc({ language: language.name, status: result.status })
+  const status = result.stopped === true ? 'cancelled' : result.status
+  execution.status = status
+  metrics.executions.inc({ language: language.name, status })
   metrics.executionSeconds.observe({ language: language.name }, (performance.now() - handedOver) / 1000)
   return {
     language: result.language,
     version: result.version,
-    status: result.status,
+    status,
     compile: result.compile,
     run: result.run,
     ...(result.tests !== undefined ? { tests: result.tests, compiles: result.compiles ?? 0 } : {}),
-    ...(result.message !== undefined ? { message: result.message } : {}),
+    ...(result.message !== undefined ? { message: result.message } : result.stopped === true ? { message: CANCELLED } : {}),
     timing: { queueMs, runnerMs: result.runnerMs, totalMs: sinceMs(started) }
   }
 }

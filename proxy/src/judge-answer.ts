@@ -5,8 +5,11 @@ import type { ExecutionAnswer } from './execution'
 export interface JudgeAnswer {
   language: string
   version: string
-  /** The first test's verdict that is not accepted, in order; compile_error or internal_error before any test. */
-  verdict: Verdict
+  /**
+   * The first test's verdict that is not accepted, in order; compile_error or internal_error before any
+   * test; cancelled when its maker stopped it (its tests then end at the one it stopped, skipped).
+   */
+  verdict: Verdict | 'cancelled'
   compile: StageReport | null
   tests: TestReport[]
   /** `compiles`: how many times the runner compiled the program (once, for a compiled language). */
@@ -18,8 +21,9 @@ export interface JudgeAnswer {
 /** A judge job's answer, from what the runner reported of it; `total` is how many tests were asked for. */
 export function judgeAnswer (answer: ExecutionAnswer, total: number): JudgeAnswer {
   const tests = answer.tests ?? []
-  let verdict: Verdict
-  if (answer.status === 'compile_error') verdict = 'compile_error'
+  let verdict: JudgeAnswer['verdict']
+  if (answer.status === 'cancelled') verdict = 'cancelled'
+  else if (answer.status === 'compile_error') verdict = 'compile_error'
   else if (answer.tests === undefined || (answer.status === 'internal_error' && tests.length === 0)) verdict = 'internal_error'
   else verdict = tests.find((test) => test.verdict !== 'accepted')?.verdict ?? 'accepted'
   const most = (measure: (test: TestReport) => number) => tests.reduce((max, test) => Math.max(max, measure(test)), 0)

@@ -9,6 +9,7 @@ import { INTERACTIVE_PROTOCOL } from './contract/interactive-protocol'
 import { interactiveJob, type InteractiveJob } from './interactive'
 import type { JobRequest, JudgeSpec } from './contract/job'
 import { runJob, type LiveJob } from './job'
+import { JobStop } from './job-stop'
 import { decodeJob, JOB_CONTENT_TYPE } from './contract/job-wire'
 import { findLanguage, languages, type Language } from './contract/languages'
 import { LIMIT_NAMES } from './contract/limits'
@@ -169,6 +170,8 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
   let busy = false
   /** The interactive job running now. */
   let interactive: InteractiveJob | undefined
+  /** The batch job running now: POST /kill stops it. */
+  let batch: JobStop | undefined
   const runtimes = languages.map((language) => ({
     language: language.name,
     version: versions[language.name] ?? 'unknown',
@@ -185,8 +188,8 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
     return { job, language, version: versions[language.name] ?? 'unknown' }
   }
 
-  const run = ({ job, language, version }: ReturnType<typeof prepare>, stdin: Buffer[], live?: LiveJob) =>
-    runJob(job, stdin, language, version, config, launcher, live)
+  const run = ({ job, language, version }: ReturnType<typeof prepare>, stdin: Buffer[], live?: LiveJob, stop?: JobStop) =>
+    runJob(job, stdin, language, version, config, launcher, live, stop)
 
   async function execute (req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (busy) {
@@ -205,15 +208,18 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
       if (!body) throw new RequestError(400, 'RUNNER_ERR_INVALID_JSON', 'the body has no job line')
       const prepared = prepare(body.header)
       const shape = shapeOf(prepared.job)
+      batch = new JobStop(launcher)
       if (prepared.job.stream) {
         // NDJSON (live-job.ts): the answer starts before the job ends.
         res.writeHead(200, { 'content-type': 'application/x-ndjson' })
-        const result = await run(prepared, body.stdin, ndjsonLiveJob((line) => res.write(line)))
+        const result = await run(prepared, body.stdin, ndjsonLiveJob((line) => res.write(line)), batch)
+        batch = undefined
         await writeResult(streamSink(res), result, shape, RESULT_LINE_PREFIX, '\n')
         res.end()
         return
       }
-      const result = await run(prepared, body.stdin)
+      const result = await run(prepared, body.stdin, undefined, batch)
+      batch = undefined
       // Chunked: its length is not known before it is written (result-writer.ts).
       res.writeHead(200, { 'content-type': 'application/json' })
       await writeResult(streamSink(res), result, shape)
@@ -228,6 +234,7 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
       }
     } finally {
       busy = false
+      batch = undefined
     }
   }
 
@@ -235,10 +242,12 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
     if (req.method === 'POST' && req.url === '/execute') {
       void execute(req, res)
     } else if (req.method === 'POST' && req.url === '/kill') {
-      // The interactive job's client has gone: its program dies out of band, whatever input waits ahead of it.
+      // The job's client has gone, or cancelled it: its program dies out of band, whatever input waits ahead of it
+      // (this comes on a connection of its own: the job's is busy with the job).
       req.resume()
       interactive?.kill()
-      send(res, 200, { killed: interactive !== undefined })
+      batch?.request()
+      send(res, 200, { killed: interactive !== undefined || batch !== undefined })
     } else if (req.method === 'GET' && req.url === '/health') {
       send(res, 200, { status: 'ok', busy, runtimes })
     } else {

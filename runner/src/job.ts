@@ -5,6 +5,7 @@ import { commandsFor, findLanguage, PROGRAM_PATH, type Language } from './contra
 import type { Launcher } from './launcher'
 import type { JobLimits, StageLimits, StageName } from './contract/limits'
 import type { JobRequest, JobStatus, JobSummary, JudgeSpec, StageMeasures, TestReport } from './contract/job'
+import type { JobStop } from './job-stop'
 import { runTests, type TestRun } from './judge'
 import { runStage, type StageResult } from './sandbox'
 import { writeScratchFile } from './scratch-path'
@@ -79,11 +80,14 @@ function checkerOf (judge: JudgeSpec, dir: string, config: AgentConfig): TestRun
 
 /**
  * One job from scratch dir to clean report. Cleanup runs whatever happened before it: the launcher does it
- * in the same answer as the last stage, or on its own when the job ended early.
+ * in the same answer as the last stage, or on its own when the job ended early. A job stopped (`stop`)
+ * runs no stage after the one it killed, and says `stopped`.
  */
 export async function runJob (
-  job: JobRequest, stdin: Buffer[], language: Language, version: string, config: AgentConfig, launcher: Launcher, live?: LiveJob
+  job: JobRequest, stdin: Buffer[], language: Language, version: string, config: AgentConfig, launcher: Launcher, live?: LiveJob, stop?: JobStop
 ): Promise<JobOutcome> {
+  // Checked in the same tick as a stage starts: a stop asked before is seen here, one asked after kills the stage.
+  const stopped = () => stop?.requested === true
   const started = process.hrtime.bigint()
   const dir = join(config.scratchRoot, `job-${process.pid}-${++jobCounter}`)
   const env = { PATH: PROGRAM_PATH, HOME: dir, LANG: 'C.UTF-8', TMPDIR: '/tmp' }
@@ -95,6 +99,8 @@ export async function runJob (
   let tests: TestReport[] | undefined
   let message: string | undefined
   let problems: string[] | null | undefined
+  // Whether a stop came while a stage could still be killed (one during the cleanup after the last changes nothing).
+  let wasStopped = false
   try {
     mkdirSync(dir, { mode: 0o700 })
     chownSync(dir, config.uid, config.gid)
@@ -124,9 +130,11 @@ export async function runJob (
       live?.onExit?.(name, stageOutcome)
       return stageOutcome
     }
-    if (commands.compile) compile = await runOne('compile', commands.compile, [])
+    if (commands.compile && !stopped()) compile = await runOne('compile', commands.compile, [])
     const argv = job.commands ? commands.run : [...commands.run, ...(job.args ?? [])]
-    if (status === 'ok' && job.judge) {
+    if (stopped()) {
+      // Nothing more runs.
+    } else if (status === 'ok' && job.judge) {
       // Compiled once, run once per test: the job's status stays the compile's.
       const checker = checkerOf(job.judge, dir, config)
       const judged = await runTests(job.judge, {
@@ -137,13 +145,15 @@ export async function runJob (
         program,
         checker,
         onTest: live?.onTest,
-        base64: job.outputBase64 === true
+        base64: job.outputBase64 === true,
+        stopped
       })
       tests = judged.tests
       problems = judged.cleanup
     } else if (status === 'ok') {
       run = await runOne('run', argv, stdin)
     }
+    wasStopped = stopped()
   } catch (err) {
     status = 'internal_error'
     message = (err as Error).message
@@ -164,5 +174,6 @@ export async function runJob (
   }
   if (message !== undefined) result.message = message
   if (problems.length > 0) result.problems = problems
+  if (wasStopped) result.stopped = true
   return result
 }

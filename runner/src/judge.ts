@@ -24,6 +24,8 @@ export interface TestRun {
   onTest?: (index: number, report: TestReport) => void
   /** Reports give output as base64 of its bytes (a job with outputBase64). */
   base64?: boolean
+  /** Whether the job was stopped: the tests after it are skipped, and the one it killed says so. */
+  stopped?: () => boolean
 }
 
 /** A checker program once compiled: run per test from its snapshot. */
@@ -135,6 +137,7 @@ export async function runTests (spec: JudgeSpec, run: TestRun): Promise<JudgedTe
   if (typeof program === 'string') stopped ??= { verdict: 'internal_error', why: program }
   for (const [index, test] of spec.tests.entries()) {
     let report: TestReport
+    if (!stopped && run.stopped?.()) stopped = { verdict: 'skipped', why: 'not run: the job was stopped' }
     if (stopped) {
       report = notRun(test, stopped.verdict, stopped.why)
     } else {
@@ -175,6 +178,10 @@ export async function runTests (spec: JudgeSpec, run: TestRun): Promise<JudgedTe
         ...(run.base64 ? { encoding: 'base64' as const } : {}),
         outputCut: stdout.wasCut || stderr.wasCut,
         checker: verdict === undefined ? 'not checked: the runner could not be cleaned after the program' : message
+      }
+      if (run.stopped?.() && result.signal === 'SIGKILL') {
+        // Killed by the stop, not by its own doing.
+        report = { ...report, verdict: 'skipped', checker: 'stopped while it ran' }
       }
       if (cleanup === null || cleanup.length > 0) {
         stopped = unclean('an earlier test')

@@ -288,6 +288,34 @@ describe('two proxies with API keys, one try only, one job each at a time', () =
     client.socket.close()
   })
 
+  test('a cancel stops a job on the proxy running it; asked of another proxy it is a 409 saying why', async () => {
+    const headers = { 'x-api-key': KEY }
+    const ids: string[] = []
+    for (let n = 0; n < 2; n++) {
+      const payload = { language: 'bash', code: 'echo up; sleep 30', limits: { run: { timeoutMs: 15000 } } }
+      ids.push((await call(pair[0].base, { url: '/api/v1/submissions', headers, payload })).json().id)
+    }
+    // One job a proxy at a time: each runs one.
+    await waitFor('both proxies running a job', async () => {
+      const running = await Promise.all(pair.map((proxy) => metric(proxy, 'codeexec_cluster_node_jobs_running')))
+      return running.every((count) => count === 1)
+    })
+    const asked = await Promise.all(ids.map((id) => call(pair[0].base, { method: 'POST', url: `/api/v1/submissions/${id}/cancel`, headers })))
+    expect(asked.map((reply) => reply.statusCode).sort()).toEqual([200, 409])
+    const elsewhere = ids[asked.findIndex((reply) => reply.statusCode === 409)]
+    expect(asked.find((reply) => reply.statusCode === 409)!.json().error).toEqual({
+      code: 'EXEC_ERR_NOT_CANCELLABLE',
+      message: `submission "${elsewhere}" cannot be cancelled from this proxy: it is running on another proxy (queue.redisUrl: README, Cancel)`
+    })
+    expect((await call(pair[1].base, { method: 'POST', url: `/api/v1/submissions/${elsewhere}/cancel`, headers })).statusCode).toBe(200)
+    const views: any[] = []
+    await waitFor('both cancelled jobs to be done', async () => {
+      views.splice(0, views.length, ...await Promise.all(ids.map(async (id) => (await call(pair[1].base, { url: `/api/v1/submissions/${id}`, headers })).json())))
+      return views.every((view) => view.state === 'done')
+    }, 10000)
+    for (const view of views) expect(view.result).toMatchObject({ status: 'cancelled', run: { stdout: 'up\n', signal: 'SIGKILL' } })
+  })
+
   test('with maxStalledCount 0, a job whose proxy is killed ends as internal_error, once, and says why', async () => {
     const client = await open(`ws://127.0.0.1:${basePort + 10}/api/v1/ws?apiKey=${KEY}`)
     const ids: string[] = []

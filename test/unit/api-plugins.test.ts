@@ -13,7 +13,8 @@ test('every route of every API, once, under its prefix', async () => {
   expect(routes).toEqual([
     '/healthz (GET, HEAD)', '/readyz (GET, HEAD)',
     '/restapi/languages (GET, HEAD)', '/ (GET, HEAD)', '/restapi/runs (POST)', '/ (POST)', '/restapi/files/:id (PUT, HEAD)', '/metrics (GET, HEAD)', '/docs (GET, HEAD)',
-    '/api/v1/execute (POST)', '/api/v1/judge (POST)', '/api/v1/runtimes (GET, HEAD)', '/api/v1/submissions (POST)', '/:id (GET, HEAD)', '/api/v1/ws (GET, HEAD)',
+    '/api/v1/execute (POST)', '/api/v1/judge (POST)', '/api/v1/whoami (GET, HEAD)', '/api/v1/ws (GET, HEAD)',
+    '/api/v1/runtimes (GET, HEAD)', '/api/v1/submissions (POST)', '/:id (GET, HEAD)', '/cancel (POST)',
     '/api/v2/runtimes (GET, HEAD)', '/api/v2/execute (POST)', '/api/v2/connect (GET, HEAD)',
     '/judge0/authenticate (POST)', '/judge0/authorize (POST)', '/judge0/about (GET, HEAD)', '/judge0/version (GET, HEAD)',
     '/judge0/config_info (GET, HEAD)', '/judge0/system_info (GET, HEAD)', '/judge0/statuses (GET, HEAD)',

@@ -73,6 +73,6 @@ describe('error mapping', () => {
       expect(readme).toContain(`| ${statusCode} | \`${code}\` |`)
       checked++
     }
-    expect(checked).toBe(22)
+    expect(checked).toBe(23)
   })
 })

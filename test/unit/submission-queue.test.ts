@@ -119,4 +119,81 @@ describe('the submission queue', () => {
     expect(() => queue.submitNow('a', input('2'), { relay })).toThrow(UserQueueFullError)
     expect(calls).toEqual(['pause', 'resume'])
   })
+
+  describe('cancel', () => {
+    // A runner that waits for a runner of its own (nothing happens until `take`), then runs until finished
+    // or stopped: stopped, it answers `cancelled`, as executeJob does.
+    function slowHarness () {
+      const jobs: Array<{ code: string, take: () => void, finish: () => void, stopped: () => boolean }> = []
+      const queue = new SubmissionQueue({ maxQueued: 100, maxRunningPerUser: 1, maxQueuedPerUser: 5, keepFinishedMs: 60000, maxFinished: 100 },
+        (job, { onRunning, stop }) => new Promise((resolve) => {
+          let taken = false
+          jobs.push({
+            code: job.code,
+            take: () => {
+              // Stopped while it waited: the runner goes back unused, and the job never ran.
+              if (stop?.requested) return resolve(null)
+              taken = true
+              onRunning()
+              stop?.whenRequested(() => resolve({ ...answer(job.code), status: 'cancelled' }))
+            },
+            finish: () => { if (taken) resolve(answer(job.code)) },
+            stopped: () => stop?.requested === true
+          })
+        }))
+      return { queue, jobs, flush: () => new Promise((resolve) => setImmediate(resolve)) }
+    }
+
+    test('one waiting in its user\'s line is done at once, cancelled, and never runs; the line moves on', async () => {
+      const { queue, jobs, flush } = slowHarness()
+      const events: SubmissionEvent[] = []
+      queue.subscribe('a', (event) => events.push(event))
+      const first = queue.submitNow('a', input('1'))
+      const second = queue.submitNow('a', input('2'))
+      const third = queue.submitNow('a', input('3'))
+      expect(third.position).toBe(3)
+      expect(await queue.cancel(second.id)).toBe('cancelled')
+      expect(await queue.get(second.id)).toMatchObject({ state: 'done', result: { status: 'cancelled', message: 'cancelled by its maker' } })
+      // The first, handed to the pool and waiting for a runner, is still queued ahead of it.
+      expect(await queue.get(third.id)).toEqual({ id: third.id, state: 'queued', position: 2 })
+      jobs[0].take()
+      jobs[0].finish()
+      await flush()
+      expect(jobs.map((job) => job.code)).toEqual(['1', '3'])
+      expect(events.filter((event) => event.id === second.id).map((event) => event.type)).toEqual(['queued', 'done'])
+      expect(await queue.get(first.id)).toMatchObject({ state: 'done', result: { status: 'ok' } })
+    })
+
+    test('one handed to the pool but not on a runner yet is done at once; when a runner comes it is not run, and done only once', async () => {
+      const { queue, jobs, flush } = slowHarness()
+      const events: SubmissionEvent[] = []
+      queue.subscribe('a', (event) => events.push(event))
+      const first = queue.submitNow('a', input('1'))
+      const next = queue.submitNow('a', input('2'))
+      expect(await queue.cancel(first.id)).toBe('cancelled')
+      expect(await queue.get(first.id)).toMatchObject({ state: 'done', result: { status: 'cancelled' } })
+      expect(queue.queued).toBe(1)
+      // Its user's place is held until the pool lets go of it.
+      expect(jobs.map((job) => job.code)).toEqual(['1'])
+      jobs[0].take()
+      await flush()
+      expect(events.filter((event) => event.id === first.id).map((event) => event.type)).toEqual(['queued', 'done'])
+      expect(jobs.map((job) => job.code)).toEqual(['1', '2'])
+      expect(await queue.get(next.id)).toMatchObject({ state: 'queued' })
+    })
+
+    test('one running is stopped by its runner and ends cancelled; one done is left alone; an unknown id is told', async () => {
+      const { queue, jobs, flush } = slowHarness()
+      const running = queue.submitNow('a', input('1'))
+      jobs[0].take()
+      expect(await queue.get(running.id)).toEqual({ id: running.id, state: 'running' })
+      expect(await queue.cancel(running.id)).toBe('cancelled')
+      expect(jobs[0].stopped()).toBe(true)
+      await flush()
+      expect(await queue.get(running.id)).toMatchObject({ state: 'done', result: { status: 'cancelled' } })
+      expect(queue.running).toBe(0)
+      expect(await queue.cancel(running.id)).toBe('done')
+      expect(await queue.cancel('no-such-id')).toBe('unknown')
+    })
+  })
 })

@@ -153,7 +153,7 @@ export class Runner {
       })
       // The client gone: the program dies out of band, on a connection of its own, not behind the input
       // that fills this one (a program that reads nothing would otherwise live to its wall clock).
-      input.whenAbandoned(() => { void this.killInteractive() })
+      input.whenAbandoned(() => { void this.stop() })
       return await this.readLive(socket, live, maxResultBytes)
     } catch (err) {
       if (deadline.signal.aborted) {
@@ -167,12 +167,19 @@ export class Runner {
     }
   }
 
-  /** POST /kill: the agent kills its interactive job's program; a failure changes nothing (the wall clock still holds). */
-  private async killInteractive (): Promise<void> {
+  /**
+   * POST /kill: the agent kills the program of the job running now, and a batch job runs nothing after it.
+   * On a connection of its own: the kept one carries the job. A failure changes nothing (the job's limits
+   * still hold).
+   */
+  async stop (): Promise<void> {
+    const client = new Client('http://runner', { socketPath: this.socketPath })
     try {
-      const { body } = await this.client.request({ path: '/kill', method: 'POST', headersTimeout: KILL_TIMEOUT_MS, bodyTimeout: KILL_TIMEOUT_MS })
+      const { body } = await client.request({ path: '/kill', method: 'POST', headersTimeout: KILL_TIMEOUT_MS, bodyTimeout: KILL_TIMEOUT_MS })
       await body.dump()
-    } catch {}
+    } catch {} finally {
+      await client.close().catch(() => {})
+    }
   }
 
   /** A whole answer as text, read no further than `maxBytes`: a runner cannot make the proxy hold more. */

@@ -19,12 +19,12 @@ type Log = { warn: (object: object, message: string) => void, info: (object: obj
  * acquire), until the app closes. Its result is /api/v1/execute's answer, or /api/v1/judge's.
  */
 export function poolSubmissions ({ config, pool, metrics }: ExecutionServices & { config: Config }, log: Log): Submissions {
-  const run: JobRunner = async (input, { onRunning, onOutput, onTest }, relay) => {
+  const run: JobRunner = async (input, { onRunning, onOutput, onTest, stop }, relay) => {
     const execution = { language: input.language.name }
     // An interactive submission whose client left before it ran is not run.
     const gone = () => relay?.abandoned === true
     const answer = await executeJob(input, { config, pool, metrics }, {
-      log, execution, gone, patient: true, onRunning, live: { onOutput, onTest }, input: relay
+      log, execution, gone, patient: true, onRunning, live: { onOutput, onTest }, input: relay, stop
     })
     return answer && resultOf(input, answer)
   }
@@ -37,8 +37,10 @@ export function poolSubmissions ({ config, pool, metrics }: ExecutionServices & 
     }
   }
   // The result of a submission that never ran: its input's kind's (a judge's answer for one with tests).
-  const failed = (input: ExecutionInput | undefined, language: string, message: string) => resultOf(input, notRun(language, message))
-  const local = new SubmissionQueue(config.submissions, run, observer, (input, message) => failed(input, input.language.name, message))
+  const failed = (input: ExecutionInput | undefined, language: string, message: string, status?: 'cancelled') =>
+    resultOf(input, notRun(language, message, status))
+  const local = new SubmissionQueue(config.submissions, run, observer,
+    (input, message, status) => failed(input, input.language.name, message, status))
   if (!config.queue.redisUrl) {
     metrics.observeSubmissions(local)
     return local

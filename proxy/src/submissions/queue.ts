@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { TestReport } from '../../../runner/src/contract/job'
-import type { ExecutionAnswer, ExecutionInput } from '../execution'
+import { CANCELLED, type ExecutionAnswer, type ExecutionInput } from '../execution'
 import type { JudgeAnswer } from '../judge-answer'
 import type { InputRelay } from '../../../runner/src/contract/input-relay'
 import type { OutputHandler } from '../pool/runner'
 import { ShuttingDownError, SubmissionQueueFullError, UserQueueFullError } from '../errors'
+import { StopRequest } from '../stop-request'
 import { ResultStore } from './result-store'
 import type { Submissions } from './submissions'
 
@@ -52,10 +53,13 @@ export interface SubmissionLimits {
   spillDir?: string
 }
 
-/** The answer of a submission that never reached a runner. */
-export function notRun (language: string, message: string): ExecutionAnswer {
-  return { language, version: '', status: 'internal_error', compile: null, run: null, message, timing: { queueMs: 0, runnerMs: 0, totalMs: 0 } }
+/** The answer of a submission that never reached a runner: an internal_error, or one cancelled by its maker. */
+export function notRun (language: string, message: string, status: 'internal_error' | 'cancelled' = 'internal_error'): ExecutionAnswer {
+  return { language, version: '', status, compile: null, run: null, message, timing: { queueMs: 0, runnerMs: 0, totalMs: 0 } }
 }
+
+/** What cancel did: stopped it (it was queued or running), nothing (it was done), or it is unknown here. */
+export type CancelOutcome = 'cancelled' | 'done' | 'unknown'
 
 interface Submission {
   id: string
@@ -67,6 +71,8 @@ interface Submission {
   input?: ExecutionInput
   /** An interactive submission's input while it runs. */
   relay?: InputRelay
+  /** Its maker may cancel it until it is done. */
+  stop: StopRequest
   /** Hears this submission's events besides its user's subscribers: the WebSocket that made it. */
   watcher?: SubmissionListener
 }
@@ -92,6 +98,8 @@ export interface JobHandlers {
   onRunning: () => void
   onOutput: OutputHandler
   onTest: (index: number, test: TestReport) => void
+  /** Asked when the submission is cancelled: its job then never runs, or is stopped by its runner. */
+  stop?: StopRequest
 }
 
 export interface SubmissionObserver {
@@ -127,7 +135,8 @@ export class SubmissionQueue implements Submissions {
     private readonly run: JobRunner,
     private readonly observer?: SubmissionObserver,
     /** The result of a submission that never ran: its input's kind's (a judge's answer for one with tests). */
-    private readonly failed: (input: ExecutionInput, message: string) => SubmissionResult = (input, message) => notRun(input.language.name, message)
+    private readonly failed: (input: ExecutionInput, message: string, status?: 'cancelled') => SubmissionResult =
+    (input, message, status) => notRun(input.language.name, message, status)
   ) {
     this.results = new ResultStore({
       maxFinishedBytes: limits.maxFinishedBytes ?? 256 * 1024 * 1024,
@@ -157,7 +166,15 @@ export class SubmissionQueue implements Submissions {
     const line = this.waiting.get(userId) ?? []
     const canStart = (this.active.get(userId) ?? 0) < this.limits.maxRunningPerUser
     const submission: Submission = {
-      id: randomBytes(16).toString('base64url'), userId, state: 'queued', seq: ++this.seq, submittedAt: performance.now(), input, relay, watcher
+      id: randomBytes(16).toString('base64url'),
+      userId,
+      state: 'queued',
+      seq: ++this.seq,
+      submittedAt: performance.now(),
+      input,
+      relay,
+      watcher,
+      stop: new StopRequest()
     }
     this.submissions.set(submission.id, submission)
     this.queuedSeqs.push(submission.seq)
@@ -189,6 +206,30 @@ export class SubmissionQueue implements Submissions {
     if (submission.state === 'running') return { id, state: 'running' }
     const result = await this.results.read(id)
     return result && { id, state: 'done', result, finishedAt: new Date(submission.finishedAt!).toISOString() }
+  }
+
+  /**
+   * Cancels a submission: one queued never runs and is done at once, one running is stopped by its runner;
+   * either way its result's status (a judge's verdict) is `cancelled`. One done already is left as it is.
+   */
+  async cancel (id: string): Promise<CancelOutcome> {
+    const submission = this.submissions.get(id)
+    if (!submission) return 'unknown'
+    if (submission.state === 'done') return 'done'
+    submission.stop.request()
+    if (submission.state === 'queued') {
+      // In its user's line, or handed to the pool and waiting for a runner (which it will give back unused).
+      const line = this.waiting.get(submission.userId)
+      const index = line?.indexOf(submission) ?? -1
+      if (index >= 0) {
+        submission.relay?.close()
+        line!.splice(index, 1)
+        if (line!.length === 0) this.waiting.delete(submission.userId)
+      }
+      this.dequeue(submission)
+      this.finish(submission, this.failed(submission.input!, CANCELLED, 'cancelled'))
+    }
+    return 'cancelled'
   }
 
   /** Whether the submission is still known: queued, running, or finished and not yet forgotten. */
@@ -260,11 +301,12 @@ export class SubmissionQueue implements Submissions {
   private start (submission: Submission): void {
     const { userId } = submission
     this.active.set(userId, (this.active.get(userId) ?? 0) + 1)
+    // Kept until a runner takes it, for the result of a cancel before that.
     const input = submission.input!
     const relay = submission.relay
-    submission.input = undefined
     submission.relay = undefined
     const onRunning = () => {
+      submission.input = undefined
       submission.state = 'running'
       this.dequeue(submission)
       this.runningCount++
@@ -273,13 +315,14 @@ export class SubmissionQueue implements Submissions {
     }
     const onOutput: OutputHandler = (stage, stream, data) => this.emit(submission, { type: stream, id: submission.id, stage, data })
     const onTest = (index: number, test: TestReport) => this.emit(submission, { type: 'test', id: submission.id, index, test })
-    this.run(input, { onRunning, onOutput, onTest }, relay).then(
+    this.run(input, { onRunning, onOutput, onTest, stop: submission.stop }, relay).then(
       (answer) => answer ?? this.failed(input, 'the submission did not run'),
       (err: Error) => this.failed(input, `the submission could not run: ${err.message}`)
     ).then((answer) => {
       if (submission.state === 'queued') this.dequeue(submission)
-      else this.runningCount--
-      this.finish(submission, answer)
+      else if (submission.state === 'running') this.runningCount--
+      // Cancelled before a runner took it: done already.
+      if (submission.state !== 'done') this.finish(submission, answer)
       const left = (this.active.get(userId) ?? 1) - 1
       if (left > 0) this.active.set(userId, left)
       else this.active.delete(userId)
@@ -292,6 +335,7 @@ export class SubmissionQueue implements Submissions {
 
   private finish (submission: Submission, result: SubmissionResult): void {
     submission.state = 'done'
+    submission.input = undefined
     submission.finishedAt = Date.now()
     this.observer?.finished((performance.now() - submission.submittedAt) / 1000)
     this.results.keep(submission.id, result)

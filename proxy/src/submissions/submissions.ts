@@ -1,5 +1,5 @@
 import type { ExecutionInput } from '../execution'
-import type { SubmissionListener, SubmissionView, SubmitOptions } from './queue'
+import type { CancelOutcome, SubmissionListener, SubmissionView, SubmitOptions } from './queue'
 
 /**
  * What the APIs use of submissions, wherever they live: in this process (SubmissionQueue, the default)
@@ -10,6 +10,11 @@ export interface Submissions {
   submit (userId: string, input: ExecutionInput, options?: SubmitOptions): Promise<SubmissionView>
   /** The submission as its user may see it; undefined when unknown, forgotten, or another user's. */
   get (id: string, userId?: string): Promise<SubmissionView | undefined>
+  /**
+   * Cancels a submission (its maker's to ask: the caller checks): queued, it never runs; running, its runner
+   * stops it; its result's status, or a judge's verdict, is then `cancelled`. Done already, nothing changes.
+   */
+  cancel (id: string): Promise<CancelOutcome>
   /** Whether this node may still be asked about a submission it took (for views kept beside it). */
   knows (id: string): boolean
   /** Every event of `userId`'s submissions from now on, until the returned function is called. */

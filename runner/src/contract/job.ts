@@ -128,6 +128,8 @@ export interface JobSummary {
   problems?: string[]
   /** How many compile stages the job ran: a judge job compiles once however many tests it has. */
   compiles?: number
+  /** The job was stopped (POST /kill) while it ran: the stage then running was killed, and none after it ran. */
+  stopped?: boolean
 }
 
 /** A job's result as the agent answers it (the proxy reads this). */

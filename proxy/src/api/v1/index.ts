@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { apiKeyOf, keysConfigured, userOf } from '../../auth'
+import { apiKeyOf, keysConfigured, keyUser, userOf } from '../../auth'
 import { SubmissionNotFoundError } from '../../errors'
 import { executeForRequest, v1Answer } from '../../execution'
 import { jobInput } from '../../job-input'
@@ -10,7 +10,7 @@ import { judgeInput } from '../../judge-input'
 import { runtimes } from '../../runtimes'
 import { servicesOf, type Services } from '../../services'
 import {
-  ErrorResponse, executeBodySchema, ExecuteResponse, judgeBodySchema, JudgeResponse, Runtime, submissionBodySchema, SubmissionResponse
+  ErrorResponse, executeBodySchema, ExecuteResponse, judgeBodySchema, JudgeResponse, Runtime, submissionBodySchema, SubmissionResponse, Whoami
 } from './schemas'
 import { submissionInput } from './submission-input'
 import { v1Socket } from './socket'
@@ -40,6 +40,13 @@ export const v1Api: FastifyPluginAsync<Services> = async (plugin, options) => {
     return judgeAnswer(await executeForRequest(input, services, request, reply), input.judge!.tests.length)
   })
 
+  // Whether this service wants API keys, and whose a key is: a question, so an unknown key is userId null, not a 401
+  // (the playground asks it before it asks a person for a key).
+  app.get('/whoami', { schema: { response: { 200: Whoami } } }, async (request) => {
+    const key = apiKeyOf(request.headers)
+    return { apiKeys: keysConfigured(config), userId: keysConfigured(config) && key !== undefined ? keyUser(config, key) ?? null : null }
+  })
+
   app.get('/runtimes', { schema: { response: { 200: Type.Array(Runtime) } } }, async () => runtimes(pool))
 
   app.post('/submissions', {
@@ -57,6 +64,19 @@ export const v1Api: FastifyPluginAsync<Services> = async (plugin, options) => {
     const userId = keysConfigured(config) ? userOf(config, apiKeyOf(request.headers), undefined) : undefined
     const view = await submissions.get(request.params.id, userId)
     if (!view) throw new SubmissionNotFoundError(JSON.stringify(request.params.id), config.submissions.keepFinishedMs / 1000)
+    return view
+  })
+
+  // Cancel: whoever may read a submission may cancel it (its user with keys; without, whoever holds its id).
+  app.post('/submissions/:id/cancel', {
+    schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: SubmissionResponse, '4xx': ErrorResponse } }
+  }, async (request) => {
+    const userId = keysConfigured(config) ? userOf(config, apiKeyOf(request.headers), undefined) : undefined
+    const notFound = () => new SubmissionNotFoundError(JSON.stringify(request.params.id), config.submissions.keepFinishedMs / 1000)
+    if (!await submissions.get(request.params.id, userId)) throw notFound()
+    await submissions.cancel(request.params.id)
+    const view = await submissions.get(request.params.id, userId)
+    if (!view) throw notFound()
     return view
   })
 

@@ -163,3 +163,6 @@ export const Runtime = Type.Object({
   aliases: Type.Array(Type.String()),
   compiled: Type.Boolean()
 })
+
+/** GET /api/v1/whoami: whether keys are configured, and the user of the key sent (null without one, or an unknown one). */
+export const Whoami = Type.Object({ apiKeys: Type.Boolean(), userId: Type.Union([Type.String(), Type.Null()]) })

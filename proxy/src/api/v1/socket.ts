@@ -46,7 +46,7 @@ function programInput (message: Record<string, unknown>): ControlMessage {
  * hears every submission of its key's user, however made; without, only those it made itself (a
  * userId is anyone's to name, so it cannot be what guards another's output). An
  * interactive submission takes {"type": "stdin" | "eof" | "signal", "id", ...} from the socket that made
- * it while it runs. A client that stops reading is cut off once its unsent events pass
+ * it while it runs; any submission, {"type": "cancel", "id"}. A client that stops reading is cut off once its unsent events pass
  * websocket.maxBufferedBytes (its submissions run on; GET reads their results); one that leaves costs
  * nothing: its submissions finish and are kept as any others, but its interactive ones are killed (or,
  * not yet started, never run).
@@ -66,10 +66,15 @@ export const v1Socket: FastifyPluginAsync<Services> = async (app, { config, pool
     const send = socketSender(socket, config, metrics, 'too many unread events: read faster, or GET /api/v1/submissions/:id')
     // This socket's interactive submissions, until done.
     const relays = new Map<string, InputRelay>()
+    // Every submission made on this socket, until done: these it may cancel.
+    const made = new Set<string>()
     // They all read from this socket: it stays paused while any of them holds input back.
     const pause = new SharedPause(socket)
     const hear = (event: SubmissionEvent) => {
-      if (event.type === 'done') relays.delete(event.id)
+      if (event.type === 'done') {
+        relays.delete(event.id)
+        made.delete(event.id)
+      }
       send(event)
     }
     const unsubscribe = keysConfigured(config) ? submissions.subscribe(userId, hear) : () => {}
@@ -86,7 +91,16 @@ export const v1Socket: FastifyPluginAsync<Services> = async (app, { config, pool
         sendInput(relay, programInput(message))
         return
       }
-      if (type !== 'submit') throw new InvalidFieldError('type', `must be "submit", "stdin", "eof" or "signal", got ${described(type)}`)
+      if (type === 'cancel') {
+        if (typeof message.id !== 'string' || !made.has(message.id)) {
+          throw new InvalidFieldError('id', `must be the id of a submission made on this connection and not done yet, got ${described(message.id)}`)
+        }
+        await submissions.cancel(message.id)
+        return
+      }
+      if (type !== 'submit') {
+        throw new InvalidFieldError('type', `must be "submit", "cancel", "stdin", "eof" or "signal", got ${described(type)}`)
+      }
       if (interactive !== undefined && typeof interactive !== 'boolean') throw new InvalidFieldError('interactive', 'must be a boolean')
       const problem = Value.Errors(schema, body).First()
       if (problem) throw new InvalidFieldError(fieldPath(problem.path), problem.message)
@@ -101,6 +115,7 @@ export const v1Socket: FastifyPluginAsync<Services> = async (app, { config, pool
       const relay = interactive === true ? interactiveInput(input.stdin, pause.handle()) : undefined
       const view = await submissions.submit(userId, input, { relay, watcher })
       if (relay) relays.set(view.id, relay)
+      made.add(view.id)
       send({ type: 'submitted', ...(ref !== undefined ? { ref } : {}), id: view.id, position: view.position })
     }
 

@@ -3,9 +3,14 @@ import { hostname } from 'node:os'
 import { DelayedError, Queue, Worker, type Job } from 'bullmq'
 import { Redis } from 'ioredis'
 import type { Config } from '../../config'
-import { ApiError, QueueUnavailableError, ShuttingDownError, SubmissionQueueFullError, UserQueueFullError } from '../../errors'
-import type { ExecutionInput } from '../../execution'
-import type { JobRunner, SubmissionListener, SubmissionObserver, SubmissionQueue, SubmissionResult, SubmissionView, SubmitOptions } from '../queue'
+import {
+  ApiError, NotCancellableError, QueueUnavailableError, ShuttingDownError, SubmissionQueueFullError, UserQueueFullError
+} from '../../errors'
+import { CANCELLED, type ExecutionInput } from '../../execution'
+import { StopRequest } from '../../stop-request'
+import type {
+  CancelOutcome, JobRunner, SubmissionListener, SubmissionObserver, SubmissionQueue, SubmissionResult, SubmissionView, SubmitOptions
+} from '../queue'
 import type { Submissions } from '../submissions'
 import { EventChannel, type PublishedEvent } from './event-channel'
 import { inputOf, jobDataOf, type JobData } from './job-data'
@@ -26,7 +31,7 @@ export interface ClusterOptions {
   config: Config
   run: JobRunner
   /** The result of a submission that could not run: its input's kind's. */
-  failed: (input: ExecutionInput | undefined, language: string, message: string) => SubmissionResult
+  failed: (input: ExecutionInput | undefined, language: string, message: string, status?: 'cancelled') => SubmissionResult
   /** Interactive submissions stay on the node that holds their socket: they run in this one. */
   local: SubmissionQueue
   concurrency: number
@@ -53,6 +58,8 @@ export class ClusterSubmissions implements Submissions {
   private readonly worker: Worker<JobData>
   /** Submissions running on this node: their leases are renewed while they run. */
   private readonly leases = new Map<string, { id: string, user: string }>()
+  /** The stops of the submissions running on this node (cancel reaches only these). */
+  private readonly stops = new Map<string, StopRequest>()
   /** Submissions made here, and when: Judge0's views kept here are dropped after them. */
   private readonly madeHere = new Map<string, number>()
   private counts: QueueCounts = { waiting: 0, active: 0, delayed: 0, failed: 0 }
@@ -118,6 +125,23 @@ export class ClusterSubmissions implements Submissions {
       this.events.unwatch(id)
       return this.refuse(err instanceof ApiError ? err : new QueueUnavailableError((err as Error).message))
     }
+  }
+
+  /**
+   * Cancels a submission this node runs (or an interactive one, which runs here): the shared queue has no
+   * way yet to reach a job waiting in Redis or running on another node, and says so (409).
+   */
+  async cancel (id: string): Promise<CancelOutcome> {
+    if (this.options.local.knows(id)) return await this.options.local.cancel(id)
+    const stop = this.stops.get(id)
+    if (stop) {
+      stop.request()
+      return 'cancelled'
+    }
+    const view = await this.get(id)
+    if (view === undefined) return 'unknown'
+    if (view.state === 'done') return 'done'
+    throw new NotCancellableError(JSON.stringify(id), view.state === 'queued' ? 'still waiting in the shared queue' : 'running on another proxy')
   }
 
   private refuse (err: Error): never {
@@ -226,7 +250,10 @@ export class ClusterSubmissions implements Submissions {
       let result: SubmissionResult
       if (typeof input === 'string') result = this.options.failed(undefined, job.data.input.language, input)
       else {
+        const stop = new StopRequest()
+        this.stops.set(id, stop)
         const answer = await run(input, {
+          stop,
           onRunning: () => {
             observer?.started((Date.now() - queuedAt) / 1000)
             this.tell(userId, { type: 'running', id })
@@ -234,13 +261,16 @@ export class ClusterSubmissions implements Submissions {
           onOutput: (stage, stream, data) => this.tell(userId, { type: stream, id, stage, data }),
           onTest: (index, test) => this.tell(userId, { type: 'test', id, index, test })
         }).catch((err: Error) => this.options.failed(input, input.language.name, `the submission could not run: ${err.message}`))
-        result = answer ?? this.options.failed(input, input.language.name, 'the submission did not run')
+        result = answer ?? (stop.requested
+          ? this.options.failed(input, input.language.name, CANCELLED, 'cancelled')
+          : this.options.failed(input, input.language.name, 'the submission did not run'))
       }
       await this.finish(id, userId, result)
       observer?.finished((Date.now() - queuedAt) / 1000)
       observer?.ended('finished')
     } finally {
       this.leases.delete(id)
+      this.stops.delete(id)
     }
   }
 
