@@ -80,6 +80,11 @@ describe('Judge0', () => {
     expect(statusOf(answer({ run: run({ status: 'runtime_error', signal: 'SIGKILL', exitCode: null }) as any }), null).id).toBe(12)
     expect(statusOf(answer({ run: run({ status: 'memory_limit' }) as any }), null)).toEqual({ id: 12, message: 'Memory limit exceeded' })
     expect(statusOf(answer({ status: 'internal_error', run: null, message: 'boom' }), null)).toEqual({ id: 13, message: 'boom' })
+    // Cancelled through our API (Judge0 has no such status): never the killed run's signal, nor a compile error.
+    const cancelled = { status: 'cancelled', message: 'cancelled by its maker' }
+    expect(statusOf(answer({ ...cancelled, run: run({ status: 'runtime_error', signal: 'SIGKILL', exitCode: null }) as any }), null))
+      .toEqual({ id: 13, message: 'cancelled by its maker' })
+    expect(statusOf(answer({ ...cancelled, compile: compileStage('compile_error'), run: null }), null).id).toBe(13)
   })
 
   const errorsOf = (body: object, base64 = false): Record<string, string[]> => {
@@ -194,6 +199,9 @@ describe('Judge0', () => {
     expect(statusOf(wrong.answer, 'expected', wrong.accepted).id).toBe(4)
     const crashed = judge0Outcome(judged([report({ verdict: 'runtime_error', signal: 'SIGSEGV', exitCode: null }), report({ verdict: 'skipped' })]))
     expect(statusOf(crashed.answer, null, crashed.accepted).id).toBe(7)
+    // Cancelled after a first run that passed: not Accepted, Judge0's Internal Error with why.
+    const stopped = judge0Outcome({ ...judged([report({}), report({ verdict: 'skipped' })]), verdict: 'cancelled', message: 'cancelled by its maker' })
+    expect(statusOf(stopped.answer, null, stopped.accepted)).toEqual({ id: 13, message: 'cancelled by its maker' })
     expect(runsProblem(20, 'x'.repeat(300 * 1024), null, config)).toBe('must be at most 13 with this stdin and expected_output (judge.maxTotalInputBytes)')
     expect(runsProblem(1, 'x'.repeat(300 * 1024), null, config)).toBeNull()
   })

@@ -61,6 +61,9 @@ export function judge0Outcome (result: SubmissionResult): Judge0Outcome {
   const judged: JudgeAnswer = result
   const base = { language: judged.language, version: judged.version, compile: judged.compile, run: null, timing: judged.timing }
   if (judged.verdict === 'compile_error') return { answer: { ...base, status: 'compile_error' } }
+  if (judged.verdict === 'cancelled') {
+    return { answer: { ...base, status: 'cancelled', ...(judged.message !== undefined ? { message: judged.message } : {}) } }
+  }
   const ran = judged.tests.filter((test) => test.verdict !== 'skipped')
   const last = ran.at(-1)
   const status = last && STATUS_OF[last.verdict]

@@ -29,6 +29,8 @@ export function signalNumber (name: string | null): number | null {
  * given, is the comparison the agent made already (several runs: their output shown may be cut).
  */
 export function statusOf (answer: ExecutionAnswer, expectedOutput: string | null, accepted?: boolean): { id: number, message: string | null } {
+  // Judge0 has no status for a submission stopped by its maker (ours, POST /api/v1/submissions/:id/cancel).
+  if (answer.status === 'cancelled') return { id: 13, message: answer.message ?? 'cancelled' }
   // Judge0's compile fails however it fails (an error, its time, its memory): Compilation Error.
   if (answer.status === 'compile_error' || (answer.status !== 'internal_error' && answer.run === null && answer.compile?.status !== 'ok' &&
       answer.compile !== null)) {
