@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import {
   ApiError, BadRequestError, BodyTooLargeError, InternalError, InvalidFieldError, InvalidJsonError, LimitTooHighError, MissingFieldError,
   UnknownFieldError, UnsupportedMediaTypeError
@@ -30,6 +31,26 @@ export function validationError (issue: ValidationIssue): FastifyError {
       return new InvalidFieldError(fieldPath(issue.instancePath), issue.message ?? 'is invalid')
     default:
       return new InvalidFieldError(fieldPath(issue.instancePath), issue.message ?? 'is invalid')
+  }
+}
+
+/**
+ * A TypeBox problem (WebSocket messages are checked with TypeBox, HTTP bodies by fastify's ajv) as the
+ * error the same mistake gets over HTTP: a missing field, an unknown one, a limit over its maximum.
+ */
+export function valueError (problem: ValueError): FastifyError {
+  const cut = problem.path.lastIndexOf('/')
+  const [parent, name] = [problem.path.slice(0, Math.max(cut, 0)), problem.path.slice(cut + 1)]
+  switch (problem.type) {
+    case ValueErrorType.ObjectRequiredProperty:
+      return validationError({ keyword: 'required', instancePath: parent, params: { missingProperty: name } })
+    case ValueErrorType.ObjectAdditionalProperties:
+      return validationError({ keyword: 'additionalProperties', instancePath: parent, params: { additionalProperty: name } })
+    case ValueErrorType.IntegerMaximum:
+    case ValueErrorType.NumberMaximum:
+      return validationError({ keyword: 'maximum', instancePath: problem.path, params: { limit: problem.schema.maximum }, message: problem.message })
+    default:
+      return new InvalidFieldError(fieldPath(problem.path), problem.message)
   }
 }
 

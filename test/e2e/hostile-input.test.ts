@@ -31,7 +31,7 @@ describe('WebSocket messages that used to stop the service', () => {
     client.socket.send(`{"type": "submit", "ref": "${'r'.repeat(1000)}", "language": "python", "code": "print(1)"}`)
     expect(await nth(client, 3)).toEqual({ type: 'error', error: { code: 'EXEC_ERR_INVALID_FIELD', message: 'ref must be a number or a string of at most 128 characters' } })
     client.socket.send(JSON.stringify({ type: ['submit'] }))
-    expect(await nth(client, 4)).toEqual({ type: 'error', error: { code: 'EXEC_ERR_INVALID_FIELD', message: 'type must be "submit", "stdin", "eof" or "signal", got an array' } })
+    expect(await nth(client, 4)).toEqual({ type: 'error', error: { code: 'EXEC_ERR_INVALID_FIELD', message: 'type must be "submit", "cancel", "stdin", "eof" or "signal", got an array' } })
     client.socket.send(JSON.stringify({ type: 'submit', ref: 7, language: 'python', code: 'print(1)', args: ['a', 'b\u0000c'] }))
     expect(await nth(client, 5)).toEqual({ type: 'error', ref: 7, error: { code: 'EXEC_ERR_INVALID_FIELD', message: 'args[1] must not contain a NUL byte' } })
     expect(client.socket.readyState).toBe(WebSocket.OPEN)

@@ -159,6 +159,14 @@ describeIf('the playground in a real browser', () => {
     expect(await page.$eval('#tests tr:nth-child(2) .test-verdict', (element) => element.textContent)).toMatch(/expected "5", found "4"/)
     await page.screenshot({ path: join(shots, 'judge.png') })
 
+    // The API's refusal is said in words, naming the field, and nothing runs.
+    await page.$eval('#time-limit', (element) => { (element as HTMLInputElement).value = '60000' })
+    await page.click('#run')
+    await page.waitForFunction(() => /^Refused/.test(document.querySelector('#status')!.textContent ?? ''), { timeout: 10000 })
+    expect(await statusText()).toMatch(/^Refused: limits\.run\.(timeoutMs|cpuTimeMs) is over the configured maximum of 15000/)
+    expect(await page.$eval('#run', (element) => (element as HTMLButtonElement).disabled)).toBe(false)
+    await page.$eval('#time-limit', (element) => { (element as HTMLInputElement).value = '1000' })
+
     // The tests go into a shared link with the program, and the link opens the judge view with them.
     await page.click('#share')
     await page.waitForFunction(() => location.hash.length > 1)

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fieldPath, toPublicError, validationError } from '../../proxy/src/error-handler'
+import { Value } from '@sinclair/typebox/value'
+import { fieldPath, toPublicError, validationError, valueError } from '../../proxy/src/error-handler'
+import { submissionBodySchema } from '../../proxy/src/api/v1/schemas'
+import { parseConfig } from '../../proxy/src/config'
 import * as errors from '../../proxy/src/errors'
 import {
   isClientError, QueueFullError, QueueTimeoutError, QueueUnavailableError, ShuttingDownError, SubmissionQueueFullError, UserQueueFullError
@@ -14,6 +17,20 @@ describe('error mapping', () => {
     expect(fieldPath('/limits/run/timeoutMs')).toBe('limits.run.timeoutMs')
     expect(fieldPath('', 'code')).toBe('code')
     expect(fieldPath('')).toBe('body')
+  })
+
+  test('a WebSocket message (checked by TypeBox) gets the code and message the same mistake gets over HTTP', () => {
+    const schema = submissionBodySchema(parseConfig({}))
+    const first = (body: object) => {
+      const error = valueError(Value.Errors(schema, body).First()!)
+      return [error.code, error.message]
+    }
+    expect(first({ code: 'x' })).toEqual(['EXEC_ERR_MISSING_FIELD', 'language is required'])
+    expect(first({ language: 'python', code: 'x', bogus: 1 })).toEqual(['EXEC_ERR_UNKNOWN_FIELD', 'bogus is not a known field'])
+    expect(first({ language: 'python', code: 'x', limits: { run: { timeMs: 1 } } })).toEqual(['EXEC_ERR_UNKNOWN_FIELD', 'limits.run.timeMs is not a known field'])
+    expect(first({ language: 'python', code: 'x', limits: { run: { timeoutMs: 60000 } } }))
+      .toEqual(['EXEC_ERR_LIMIT_TOO_HIGH', 'limits.run.timeoutMs is over the configured maximum of 15000'])
+    expect(first({ language: 'python', code: 1 })[0]).toBe('EXEC_ERR_INVALID_FIELD')
   })
 
   test('each ajv keyword maps to its own code, naming the field', () => {

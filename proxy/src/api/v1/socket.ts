@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws'
 import type { InputRelay } from '../../../../runner/src/contract/input-relay'
 import type { ControlMessage } from '../../../../runner/src/contract/interactive-protocol'
 import { apiKeyOf, keysConfigured, userOf } from '../../auth'
-import { fieldPath } from '../../error-handler'
+import { valueError } from '../../error-handler'
 import { ForbiddenError, InvalidFieldError } from '../../errors'
 import {
   abandonInput, interactiveInput, MAX_INPUT_MESSAGE_BYTES, sendInput, SharedPause, SIGNAL_NAMES
@@ -103,7 +103,7 @@ export const v1Socket: FastifyPluginAsync<Services> = async (app, { config, pool
       }
       if (interactive !== undefined && typeof interactive !== 'boolean') throw new InvalidFieldError('interactive', 'must be a boolean')
       const problem = Value.Errors(schema, body).First()
-      if (problem) throw new InvalidFieldError(fieldPath(problem.path), problem.message)
+      if (problem) throw valueError(problem)
       const { userId: named, ...request } = body as SubmissionBody
       if (named !== undefined && named !== userId) {
         throw new ForbiddenError(`userId ${described(named)} is not this connection's user`)
