@@ -71,7 +71,8 @@ export class TestTable {
   show (index: number, outcome: TestOutcome): void {
     const row = this.body.rows[index]
     if (!row) return
-    const lines = [`${outcome.cpuMs} ms CPU · ${outcome.wallMs} ms`]
+    // A skipped test has no time of its own: only why it was skipped, when the judge says.
+    const lines = outcome.verdict === 'skipped' ? [] : [`${outcome.cpuMs} ms CPU · ${outcome.wallMs} ms`]
     if (outcome.checker && outcome.verdict !== 'accepted') lines.push(outcome.checker)
     this.mark(row, outcome.verdict, lines)
   }

@@ -1,5 +1,6 @@
-// The playground: an editor, a language picker filled from /api/v1/runtimes, and runs over /api/v1/ws with
-// output shown as the program writes it. Everything is served by the proxy; nothing is fetched elsewhere.
+// The playground: an editor, a language picker filled from /api/v1/runtimes, and runs over /api/v1/ws:
+// output shown as the program writes it, a terminal for an interactive run, a judge's verdicts test by
+// test. Everything is served by the proxy; nothing is fetched elsewhere.
 import { EditorView, basicSetup } from 'codemirror'
 import { keymap } from '@codemirror/view'
 import { Compartment, Prec } from '@codemirror/state'
