@@ -216,7 +216,8 @@ export async function executeJob (
   }
   pool.release(runner, result.clean ? 'clean' : 'unclean')
   if (!result.clean) log.warn({ runner: runner.id, problems: result.problems }, 'runner reported itself unclean; replacing it')
-  const status = result.stopped === true ? 'cancelled' : result.status
+  const stopped = result.stopped === true
+  const status = stopped ? 'cancelled' : result.status
   execution.status = status
   metrics.executions.inc({ language: language.name, status })
   metrics.executionSeconds.observe({ language: language.name }, (performance.now() - handedOver) / 1000)
@@ -227,7 +228,7 @@ export async function executeJob (
     compile: result.compile,
     run: result.run,
     ...(result.tests !== undefined ? { tests: result.tests, compiles: result.compiles ?? 0 } : {}),
-    ...(result.message !== undefined ? { message: result.message } : result.stopped === true ? { message: CANCELLED } : {}),
+    ...(result.message !== undefined ? { message: result.message } : stopped ? { message: CANCELLED } : {}),
     timing: { queueMs, runnerMs: result.runnerMs, totalMs: sinceMs(started) }
   }
 }

@@ -213,13 +213,11 @@ export function buildAgent (config: AgentConfig, versions: Versions): Agent {
         // NDJSON (live-job.ts): the answer starts before the job ends.
         res.writeHead(200, { 'content-type': 'application/x-ndjson' })
         const result = await run(prepared, body.stdin, ndjsonLiveJob((line) => res.write(line)), batch)
-        batch = undefined
         await writeResult(streamSink(res), result, shape, RESULT_LINE_PREFIX, '\n')
         res.end()
         return
       }
       const result = await run(prepared, body.stdin, undefined, batch)
-      batch = undefined
       // Chunked: its length is not known before it is written (result-writer.ts).
       res.writeHead(200, { 'content-type': 'application/json' })
       await writeResult(streamSink(res), result, shape)

@@ -11,8 +11,11 @@ export interface TestOutcome {
   checker: string | null
 }
 
+/** The table always has a row at least: a new table starts with an empty one, and the last one removed is replaced. */
 export class TestTable {
-  constructor (private readonly body: HTMLTableSectionElement) {}
+  constructor (private readonly body: HTMLTableSectionElement) {
+    this.add()
+  }
 
   /** The tests as the table holds them now, in order. */
   get tests (): TestCase[] {
@@ -22,7 +25,7 @@ export class TestTable {
     }))
   }
 
-  /** Replaces every row with `tests` (at least one row stays, empty). */
+  /** Replaces every row with `tests` (none: one empty row). */
   set tests (tests: TestCase[]) {
     this.body.replaceChildren()
     for (const test of tests.length > 0 ? tests : [{ stdin: '', expectedOutput: '' }]) this.add(test)

@@ -87,7 +87,6 @@ function showMode (mode: Mode): void {
   terminalPane.hidden = mode !== 'interactive'
   judgePane.hidden = mode !== 'judge'
   if (mode === 'interactive' && !terminal) terminal = new RunTerminal(terminalPane)
-  if (mode === 'judge' && tests.tests.length === 0) tests.tests = []
 }
 
 for (const input of modeInputs) input.addEventListener('change', () => showMode(currentMode()))

@@ -210,11 +210,12 @@ export class SubmissionQueue implements Submissions {
 
   /**
    * Cancels a submission: one queued never runs and is done at once, one running is stopped by its runner;
-   * either way its result's status (a judge's verdict) is `cancelled`. One done already is left as it is.
+   * either way its result's status (a judge's verdict) is `cancelled`. One done already is left as it is;
+   * another user's is unknown.
    */
-  async cancel (id: string): Promise<CancelOutcome> {
+  async cancel (id: string, userId?: string): Promise<CancelOutcome> {
     const submission = this.submissions.get(id)
-    if (!submission) return 'unknown'
+    if (!submission || (userId !== undefined && submission.userId !== userId)) return 'unknown'
     if (submission.state === 'done') return 'done'
     submission.stop.request()
     if (submission.state === 'queued') {

@@ -11,10 +11,10 @@ export interface Submissions {
   /** The submission as its user may see it; undefined when unknown, forgotten, or another user's. */
   get (id: string, userId?: string): Promise<SubmissionView | undefined>
   /**
-   * Cancels a submission (its maker's to ask: the caller checks): queued, it never runs; running, its runner
-   * stops it; its result's status, or a judge's verdict, is then `cancelled`. Done already, nothing changes.
+   * Cancels a submission (of `userId` when given: another's is unknown): queued, it never runs; running, its
+   * runner stops it; its result's status, or a judge's verdict, is then `cancelled`. Done already, nothing changes.
    */
-  cancel (id: string): Promise<CancelOutcome>
+  cancel (id: string, userId?: string): Promise<CancelOutcome>
   /** Whether this node may still be asked about a submission it took (for views kept beside it). */
   knows (id: string): boolean
   /** Every event of `userId`'s submissions from now on, until the returned function is called. */

@@ -72,11 +72,9 @@ export const v1Api: FastifyPluginAsync<Services> = async (plugin, options) => {
     schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: SubmissionResponse, '4xx': ErrorResponse } }
   }, async (request) => {
     const userId = keysConfigured(config) ? userOf(config, apiKeyOf(request.headers), undefined) : undefined
-    const notFound = () => new SubmissionNotFoundError(JSON.stringify(request.params.id), config.submissions.keepFinishedMs / 1000)
-    if (!await submissions.get(request.params.id, userId)) throw notFound()
-    await submissions.cancel(request.params.id)
-    const view = await submissions.get(request.params.id, userId)
-    if (!view) throw notFound()
+    const outcome = await submissions.cancel(request.params.id, userId)
+    const view = outcome === 'unknown' ? undefined : await submissions.get(request.params.id, userId)
+    if (!view) throw new SubmissionNotFoundError(JSON.stringify(request.params.id), config.submissions.keepFinishedMs / 1000)
     return view
   })
 

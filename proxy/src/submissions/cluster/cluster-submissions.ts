@@ -56,10 +56,8 @@ export class ClusterSubmissions implements Submissions {
   private readonly events: EventChannel
   private readonly queue: Queue<JobData>
   private readonly worker: Worker<JobData>
-  /** Submissions running on this node: their leases are renewed while they run. */
-  private readonly leases = new Map<string, { id: string, user: string }>()
-  /** The stops of the submissions running on this node (cancel reaches only these). */
-  private readonly stops = new Map<string, StopRequest>()
+  /** Submissions running on this node: their leases are renewed while they run; a cancel reaches only these. */
+  private readonly leases = new Map<string, { id: string, user: string, stop: StopRequest }>()
   /** Submissions made here, and when: Judge0's views kept here are dropped after them. */
   private readonly madeHere = new Map<string, number>()
   private counts: QueueCounts = { waiting: 0, active: 0, delayed: 0, failed: 0 }
@@ -131,17 +129,24 @@ export class ClusterSubmissions implements Submissions {
    * Cancels a submission this node runs (or an interactive one, which runs here): the shared queue has no
    * way yet to reach a job waiting in Redis or running on another node, and says so (409).
    */
-  async cancel (id: string): Promise<CancelOutcome> {
-    if (this.options.local.knows(id)) return await this.options.local.cancel(id)
-    const stop = this.stops.get(id)
-    if (stop) {
-      stop.request()
+  async cancel (id: string, userId?: string): Promise<CancelOutcome> {
+    if (this.options.local.knows(id)) return await this.options.local.cancel(id, userId)
+    const lease = this.leases.get(id)
+    if (lease && (userId === undefined || lease.user === userId)) {
+      lease.stop.request()
       return 'cancelled'
     }
-    const view = await this.get(id)
-    if (view === undefined) return 'unknown'
-    if (view.state === 'done') return 'done'
-    throw new NotCancellableError(JSON.stringify(id), view.state === 'queued' ? 'still waiting in the shared queue' : 'running on another proxy')
+    // Its state only: a finished one's result (up to megabytes) is not read to learn that it is done.
+    let state: string | null
+    let user: string | null
+    try {
+      [state, user] = await this.commands.hmget(this.keys.submission(id), 'state', 'user')
+    } catch (err) {
+      throw new QueueUnavailableError((err as Error).message)
+    }
+    if (!state || (userId !== undefined && user !== userId)) return 'unknown'
+    if (state === 'done') return 'done'
+    throw new NotCancellableError(JSON.stringify(id), state === 'queued' ? 'still waiting in the shared queue' : 'running on another proxy')
   }
 
   private refuse (err: Error): never {
@@ -244,14 +249,13 @@ export class ClusterSubmissions implements Submissions {
       observer?.ended('retried')
       this.tell(userId, { type: 'retry', id, attempt: job.stalledCounter + 1 })
     }
-    this.leases.set(id, { id, user: userId })
+    const stop = new StopRequest()
+    this.leases.set(id, { id, user: userId, stop })
     try {
       const input = inputOf(job.data)
       let result: SubmissionResult
       if (typeof input === 'string') result = this.options.failed(undefined, job.data.input.language, input)
       else {
-        const stop = new StopRequest()
-        this.stops.set(id, stop)
         const answer = await run(input, {
           stop,
           onRunning: () => {
@@ -270,7 +274,6 @@ export class ClusterSubmissions implements Submissions {
       observer?.ended('finished')
     } finally {
       this.leases.delete(id)
-      this.stops.delete(id)
     }
   }
 
